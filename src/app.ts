@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto'
+import swagger from '@fastify/swagger'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import { createIdentityModule } from './modules/identity/index.js'
+import { createOrganisationModule } from './modules/organisation/index.js'
+import { createPortalModule } from './modules/portal/index.js'
+import { systemClock, type Clock } from './platform/clock.js'
+import type { Config } from './platform/config.js'
+import type { Database } from './platform/db/database.js'
+import { apiDocsRoutes, openApiOptions } from './platform/http/openapi.js'
+import { httpKernel } from './platform/http/plugin.js'
+import { validatorCompiler } from './platform/http/validation.js'
+
+export type AppOptions = {
+  config: Config
+  database: Database
+  clock?: Clock
+  logger?: FastifyServerOptions['logger']
+}
+
+/** Builds the whole platform: the kernel first, then each system of the province's plan, in order. */
+export async function buildApp({ config, database, clock = systemClock, logger }: AppOptions) {
+  const app = Fastify({
+    logger: logger ?? { level: config.logLevel },
+    genReqId: () => randomUUID(),
+    requestIdLogLabel: 'requestId',
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  app.setValidatorCompiler(validatorCompiler)
+
+  const deps = { db: database.db, config, clock }
+  const organisation = createOrganisationModule(deps)
+  const identity = createIdentityModule({ ...deps, organisation: organisation.service })
+  const portal = createPortalModule(deps)
+
+  await app.register(swagger, openApiOptions)
+  await app.register(httpKernel, { config, db: database.db, resolveActor: identity.resolveActor })
+
+  // Pages for people.
+  await app.register(portal.routes)
+  await app.register(identity.routes)
+  await app.register(organisation.routes)
+
+  // JSON for programs.
+  await app.register(
+    async (api) => {
+      api.addHook('onRoute', (route) => {
+        route.config = {
+          ...(route.config as object),
+          rateLimit: {
+            max: config.apiRateLimitPerMinute,
+            timeWindow: '1 minute',
+            keyGenerator: (request: { headers: Record<string, unknown>; ip: string }) =>
+              String(request.headers.authorization ?? request.ip).slice(0, 80),
+          },
+        } as typeof route.config
+      })
+      await api.register(identity.api)
+      await api.register(organisation.api)
+    },
+    { prefix: '/api/v1' },
+  )
+  await app.register(apiDocsRoutes)
+
+  return app
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>

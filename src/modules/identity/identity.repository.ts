@@ -1,0 +1,63 @@
+import type { Selectable } from 'kysely'
+import type { Queryable } from '../../platform/db/database.js'
+import { tablesOf } from '../../platform/db/tables.js'
+import type { IdentityTables } from './identity.tables.js'
+
+export type UserRow = Selectable<IdentityTables['users']>
+export type AssignmentRow = Selectable<IdentityTables['role_assignments']>
+export type SessionRow = Selectable<IdentityTables['sessions']>
+export type TokenRow = Selectable<IdentityTables['access_tokens']>
+
+const t = (q: Queryable) => tablesOf<IdentityTables>(q)
+
+export function findUserById(q: Queryable, id: string) {
+  return t(q).selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** Sign-in accepts the username, the e-mail address or the phone number. */
+export function findUserByLogin(q: Queryable, login: string) {
+  const value = login.trim().toLowerCase()
+  return t(q)
+    .selectFrom('users')
+    .selectAll()
+    .where((eb) => eb.or([eb('username', '=', value), eb(eb.fn('lower', ['email']), '=', value), eb('phone', '=', value)]))
+    .executeTakeFirst()
+}
+
+export function findAssignments(q: Queryable, userIds: string[]) {
+  if (userIds.length === 0) return Promise.resolve([] as AssignmentRow[])
+  return t(q)
+    .selectFrom('role_assignments')
+    .selectAll()
+    .where('user_id', 'in', userIds)
+    .orderBy('created_at')
+    .execute()
+}
+
+export type UserListFilter = { q?: string; unitIds?: string[]; kind?: string; after?: { name: string; id: string } }
+
+/** Keyset pagination on (full_name, id): stable and index-backed however deep the page. */
+export function listUsers(q: Queryable, filter: UserListFilter, limit: number) {
+  let query = t(q)
+    .selectFrom('users')
+    .select(['id', 'kind', 'username', 'full_name', 'email', 'phone', 'home_unit_id', 'status', 'last_login_at'])
+    .orderBy('full_name')
+    .orderBy('id')
+    .limit(limit)
+  if (filter.unitIds) query = query.where('home_unit_id', 'in', filter.unitIds.length ? filter.unitIds : ['00000000-0000-0000-0000-000000000000'])
+  if (filter.kind) query = query.where('kind', '=', filter.kind as UserRow['kind'])
+  if (filter.q) {
+    const like = `%${filter.q}%`
+    query = query.where((eb) =>
+      eb.or([
+        eb(eb.fn('f_unaccent', ['full_name']), 'like', eb.fn('f_unaccent', [eb.val(like)])),
+        eb('username', 'like', like.toLowerCase()),
+      ]),
+    )
+  }
+  if (filter.after) {
+    const { name, id } = filter.after
+    query = query.where((eb) => eb.or([eb('full_name', '>', name), eb.and([eb('full_name', '=', name), eb('id', '>', id)])]))
+  }
+  return query.execute()
+}

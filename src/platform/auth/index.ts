@@ -1,0 +1,5 @@
+export * from './actor.js'
+export * from './password.js'
+export * from './roles.js'
+export * from './tokens.js'
+export * from './totp.js'

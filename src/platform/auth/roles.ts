@@ -1,0 +1,53 @@
+/** Roles officials and citizens hold; each official role is held in an org unit, optionally its subtree. */
+export const Role = {
+  citizen: 'citizen',
+  receivingOfficer: 'receiving_officer',
+  specialist: 'specialist',
+  unitLeader: 'unit_leader',
+  unitAdmin: 'unit_admin',
+  systemAdmin: 'system_admin',
+} as const
+export type Role = (typeof Role)[keyof typeof Role]
+export const ROLES = Object.values(Role)
+
+export const Permission = {
+  backofficeAccess: 'backoffice.access',
+  unitsRead: 'units.read',
+  unitsManage: 'units.manage',
+  usersRead: 'users.read',
+  usersManage: 'users.manage',
+  rolesAssign: 'roles.assign',
+  personalDataRead: 'personal_data.read',
+  auditRead: 'audit.read',
+  dossiersReceive: 'dossiers.receive',
+  dossiersProcess: 'dossiers.process',
+  dossiersApprove: 'dossiers.approve',
+} as const
+export type Permission = (typeof Permission)[keyof typeof Permission]
+
+const P = Permission
+const official = [P.backofficeAccess, P.unitsRead] as const
+
+/** The permission table: data, so a review can read it in one place. */
+export const rolePermissions = {
+  citizen: [],
+  receiving_officer: [...official, P.dossiersReceive, P.personalDataRead],
+  specialist: [...official, P.dossiersProcess, P.personalDataRead],
+  unit_leader: [...official, P.dossiersApprove, P.usersRead, P.personalDataRead],
+  unit_admin: [...official, P.usersRead, P.usersManage, P.rolesAssign, P.unitsManage, P.personalDataRead],
+  system_admin: [
+    ...official,
+    P.usersRead,
+    P.usersManage,
+    P.rolesAssign,
+    P.unitsManage,
+    P.personalDataRead,
+    P.auditRead,
+  ],
+} as const satisfies Record<Role, readonly Permission[]>
+
+/** Roles an assigner may hand out: nobody grants more than they hold. */
+export const assignableBy = {
+  unit_admin: [Role.receivingOfficer, Role.specialist, Role.unitLeader, Role.unitAdmin],
+  system_admin: [Role.receivingOfficer, Role.specialist, Role.unitLeader, Role.unitAdmin, Role.systemAdmin],
+} as const satisfies Partial<Record<Role, readonly Role[]>>
