@@ -145,10 +145,18 @@ export function createAuthService(deps: AuthDeps) {
     })
   }
 
-  /** Starts enrolment: a new secret kept unconfirmed until the user proves their app produces codes. */
+  /**
+   * Starts enrolment: a secret kept unconfirmed until the user proves their app produces codes. A
+   * pending secret is reused, so a mistyped code does not invalidate what the user already scanned.
+   */
   async function beginTotpEnrolment(userId: string): Promise<string> {
-    const secret = newTotpSecret()
-    await t(db).updateTable('users').set({ totp_secret: secret, totp_enabled_at: null }).where('id', '=', userId).where('totp_enabled_at', 'is', null).execute()
+    await t(db)
+      .updateTable('users')
+      .set({ totp_secret: newTotpSecret() })
+      .where('id', '=', userId)
+      .where('totp_enabled_at', 'is', null)
+      .where('totp_secret', 'is', null)
+      .execute()
     const user = await findUserById(db, userId)
     if (!user?.totp_secret) throw new NotFoundError()
     return user.totp_secret

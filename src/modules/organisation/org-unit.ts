@@ -53,7 +53,8 @@ export function placementProblem(type: OrgUnitType, parent: { level: number } | 
   }
   if (!parent) return 'Chọn đơn vị cấp trên.'
   const level = levelFor(type, parent.level)
-  if (level > MAX_LEVEL) return `Cây đơn vị chỉ có tối đa ${MAX_LEVEL} cấp; không thể thêm đơn vị dưới đơn vị này.`
+  if (level > MAX_LEVEL)
+    return `Cây đơn vị chỉ có tối đa ${MAX_LEVEL} cấp; không thể thêm đơn vị dưới đơn vị này.`
   if (level <= parent.level) return 'Loại đơn vị này không thể trực thuộc đơn vị cấp trên đã chọn.'
   return undefined
 }
@@ -189,7 +190,8 @@ export function parseUnitInput(input: unknown): ParsedUnitInput {
 
   const shortName = text('shortName', 'Tên viết tắt')
   if (shortName !== undefined) {
-    if (shortName !== null && length(shortName) > 100) errors.shortName = 'Tên viết tắt chỉ được tối đa 100 ký tự.'
+    if (shortName !== null && length(shortName) > 100)
+      errors.shortName = 'Tên viết tắt chỉ được tối đa 100 ký tự.'
     else values.shortName = shortName
   }
 
@@ -220,7 +222,9 @@ export function parseUnitInput(input: unknown): ParsedUnitInput {
   else if (validFrom !== undefined) {
     const date = parseDate(validFrom)
     if (date) values.validFrom = date
-    else errors.validFrom = 'Ngày bắt đầu hiệu lực không phải ngày hợp lệ (dạng ngày/tháng/năm, ví dụ 01/07/2025).'
+    else
+      errors.validFrom =
+        'Ngày bắt đầu hiệu lực không phải ngày hợp lệ (dạng ngày/tháng/năm, ví dụ 01/07/2025).'
   }
 
   const validTo = text('validTo', 'Ngày hết hiệu lực')
@@ -234,10 +238,14 @@ export function parseUnitInput(input: unknown): ParsedUnitInput {
   const requireTotp = raw.requireTotp
   if (typeof requireTotp === 'boolean') values.requireTotp = requireTotp
   else if (requireTotp === null || requireTotp === '') values.requireTotp = false
-  else if (typeof requireTotp === 'string' && ['on', 'true', '1', 'false', '0', 'off'].includes(requireTotp)) {
+  else if (
+    typeof requireTotp === 'string' &&
+    ['on', 'true', '1', 'false', '0', 'off'].includes(requireTotp)
+  ) {
     // an HTML checkbox sends "on" when ticked and nothing at all when not
     values.requireTotp = ['on', 'true', '1'].includes(requireTotp)
-  } else if (requireTotp !== undefined) errors.requireTotp = 'Giá trị "yêu cầu xác thực hai lớp" không hợp lệ.'
+  } else if (requireTotp !== undefined)
+    errors.requireTotp = 'Giá trị "yêu cầu xác thực hai lớp" không hợp lệ.'
 
   return { values, errors }
 }

@@ -11,14 +11,11 @@ import type { OrganisationService } from './organisation.service.js'
 const tags = ['Đơn vị']
 const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
-const UnitType = Type.Union(
-  ORG_UNIT_TYPES.map((type) => Type.Literal(type)),
-  {
-    description:
-      'province_committee: UBND tỉnh; department: sở, ban, ngành; district_committee: UBND huyện (đến 30/06/2025); ' +
-      'commune_committee: UBND xã; ward_committee: UBND phường; office: phòng, đơn vị trực thuộc',
-  },
-)
+const UnitType = Type.Enum(ORG_UNIT_TYPES, {
+  description:
+    'province_committee: UBND tỉnh; department: sở, ban, ngành; district_committee: UBND huyện (đến 30/06/2025); ' +
+    'commune_committee: UBND xã; ward_committee: UBND phường; office: phòng, đơn vị trực thuộc',
+})
 
 export const OrgUnitSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -29,7 +26,9 @@ export const OrgUnitSchema = Type.Object({
   shortName: nullable(Type.String()),
   type: UnitType,
   level: Type.Integer({ minimum: 1, maximum: 4 }),
-  agencyCode: nullable(Type.String({ description: 'Mã định danh theo QCVN 102:2016/BTTTT, ví dụ 000.00.00.H14' })),
+  agencyCode: nullable(
+    Type.String({ description: 'Mã định danh theo QCVN 102:2016/BTTTT, ví dụ 000.00.00.H14' }),
+  ),
   adminUnitCode: nullable(Type.String({ description: 'Mã đơn vị hành chính (2, 3 hoặc 5 chữ số)' })),
   validFrom: Type.String({ format: 'date' }),
   validTo: nullable(Type.String({ format: 'date' })),
@@ -55,7 +54,9 @@ const writable = {
   name: Type.String({ description: 'Tên đơn vị, 2–200 ký tự' }),
   shortName: Type.Optional(nullable(Type.String())),
   type: Type.String({ description: 'Một trong: ' + ORG_UNIT_TYPES.join(', ') }),
-  agencyCode: Type.Optional(nullable(Type.String({ description: 'Dạng 000.00.00.H14 (QCVN 102:2016/BTTTT)' }))),
+  agencyCode: Type.Optional(
+    nullable(Type.String({ description: 'Dạng 000.00.00.H14 (QCVN 102:2016/BTTTT)' })),
+  ),
   adminUnitCode: Type.Optional(nullable(Type.String({ description: '2, 3 hoặc 5 chữ số' }))),
   validFrom: Type.String({ description: 'YYYY-MM-DD' }),
   validTo: Type.Optional(nullable(Type.String({ description: 'YYYY-MM-DD; null: còn hiệu lực' }))),
@@ -164,7 +165,8 @@ export function organisationApi(service: OrganisationService): FastifyPluginAsyn
           response: { 200: OrgUnitSchema, ...errors },
         },
       },
-      async (request) => service.updateUnit(request.actor, auditContext(request), request.params.id, request.body),
+      async (request) =>
+        service.updateUnit(request.actor, auditContext(request), request.params.id, request.body),
     )
   }
 }

@@ -2,7 +2,13 @@ import type { FieldErrors } from '../../platform/http/errors.js'
 import { common } from '../../platform/i18n/common.js'
 import { translator, type Translate } from '../../platform/i18n/index.js'
 import type { PageContext } from '../../platform/views/context.js'
-import { CheckboxField, CsrfField, ErrorSummary, SelectField, TextField } from '../../platform/views/components.js'
+import {
+  CheckboxField,
+  CsrfField,
+  ErrorSummary,
+  SelectField,
+  TextField,
+} from '../../platform/views/components.js'
 import { Layout } from '../../platform/views/layout.js'
 import { formatDate, ORG_UNIT_TYPES, type OrgUnit, type OrgUnitType, type UnitNode } from './org-unit.js'
 import { organisationMessages, type OrganisationMessageKey } from './organisation.locales.js'
@@ -16,7 +22,9 @@ export function typeLabel(t: T, type: OrgUnitType): string {
 
 function validity(t: T, unit: OrgUnit): string {
   const from = formatDate(unit.validFrom)
-  return unit.validTo ? t('validityRange', { from, to: formatDate(unit.validTo) }) : t('validityOpen', { from })
+  return unit.validTo
+    ? t('validityRange', { from, to: formatDate(unit.validTo) })
+    : t('validityOpen', { from })
 }
 
 type TreeProps = {

@@ -8,7 +8,11 @@ const t = (q: Queryable) => tablesOf<OrgTables>(q)
 
 export type NewOrgUnitRow = Insertable<OrgTables['org_units']>
 export type OrgUnitPatch = Updateable<OrgTables['org_units']>
-export type UnitListFilter = { activeOn?: string | undefined; q?: string | undefined; parentId?: string | undefined }
+export type UnitListFilter = {
+  activeOn?: string | undefined
+  q?: string | undefined
+  parentId?: string | undefined
+}
 
 export function toOrgUnit(row: OrgUnitRow): OrgUnit {
   return {

@@ -142,7 +142,12 @@ export function organisationRoutes(service: OrganisationService): FastifyPluginA
     app.post<{ Params: { id: string } }>(paths.editPattern, async (request, reply) => {
       const form = (request.body ?? {}) as Form
       try {
-        const unit = await service.updateUnit(request.actor, auditContext(request), request.params.id, unitInput(form))
+        const unit = await service.updateUnit(
+          request.actor,
+          auditContext(request),
+          request.params.id,
+          unitInput(form),
+        )
         const t = translator(organisationMessages, request.lang)
         return redirectWithFlash(reply, paths.list, t('updated', { name: unit.name }))
       } catch (error) {

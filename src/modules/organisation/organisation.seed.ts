@@ -88,7 +88,9 @@ function readRecords(text: string): SeedRecord[] {
     if (cells.length !== COLUMNS.length) {
       throw new SeedFileError(`Dòng ${line}: có ${cells.length} cột, cần ${COLUMNS.length}.`)
     }
-    return Object.assign(Object.fromEntries(COLUMNS.map((c, i) => [c, cells[i]!.trim()])), { line }) as SeedRecord
+    return Object.assign(Object.fromEntries(COLUMNS.map((c, i) => [c, cells[i]!.trim()])), {
+      line,
+    }) as unknown as SeedRecord
   })
 }
 
@@ -142,7 +144,8 @@ function parentsFirst(units: SeedUnit[]): SeedUnit[] {
   const depthOf = (unit: SeedUnit, seen: Set<string>): number => {
     const known = depth.get(unit.key)
     if (known !== undefined) return known
-    if (seen.has(unit.key)) throw new SeedFileError(`Dòng ${unit.line}: "${unit.key}" nằm trong một vòng lặp cấp trên.`)
+    if (seen.has(unit.key))
+      throw new SeedFileError(`Dòng ${unit.line}: "${unit.key}" nằm trong một vòng lặp cấp trên.`)
     seen.add(unit.key)
     const parent = unit.parentKey ? byKey.get(unit.parentKey) : undefined
     const d = parent ? depthOf(parent, seen) + 1 : 0
@@ -163,7 +166,10 @@ export function readSeedFile(file = ORG_UNITS_CSV): SeedUnit[] {
  * Loads the province's org units from the seed file, matching rows by key: new keys are inserted,
  * known keys get the file's values. require_totp is not in the file, so an official's choice survives.
  */
-export async function seedOrgUnits(db: Db, file = ORG_UNITS_CSV): Promise<{ inserted: number; updated: number }> {
+export async function seedOrgUnits(
+  db: Db,
+  file = ORG_UNITS_CSV,
+): Promise<{ inserted: number; updated: number }> {
   const units = readSeedFile(file)
   return inTransaction(db, async (tx) => {
     const byKey = new Map<string, OrgUnit>()
@@ -175,7 +181,8 @@ export async function seedOrgUnits(db: Db, file = ORG_UNITS_CSV): Promise<{ inse
       let parent: OrgUnit | undefined
       if (seed.parentKey) {
         parent = byKey.get(seed.parentKey) ?? (await repo.findUnitByKey(tx, seed.parentKey))
-        if (!parent) throw new SeedFileError(`Dòng ${seed.line}: không có đơn vị cấp trên "${seed.parentKey}".`)
+        if (!parent)
+          throw new SeedFileError(`Dòng ${seed.line}: không có đơn vị cấp trên "${seed.parentKey}".`)
       }
       const where = `Dòng ${seed.line} (${seed.key})`
       const problem = placementProblem(seed.type, parent ?? null)

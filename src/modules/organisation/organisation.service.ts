@@ -78,7 +78,7 @@ function diff(before: OrgUnit, after: OrgUnit) {
 type PgError = { code?: string; constraint?: string }
 
 /** A race the pre-checks lost still ends as a field message, not a 500. */
-function uniqueViolation(error: unknown): ValidationError | undefined {
+export function uniqueViolation(error: unknown): ValidationError | undefined {
   const pg = error as PgError
   if (pg?.code !== '23505') return undefined
   if (pg.constraint === 'org_units_agency_code') {
@@ -115,7 +115,8 @@ export function createOrganisationService({ db, clock }: OrganisationServiceDeps
     const clean: repo.UnitListFilter = {}
     if (filter.activeOn !== undefined && filter.activeOn !== '') {
       const day = parseDate(filter.activeOn)
-      if (!day) throw new ValidationError({ activeOn: 'Ngày không hợp lệ (dạng ngày/tháng/năm, ví dụ 01/07/2025).' })
+      if (!day)
+        throw new ValidationError({ activeOn: 'Ngày không hợp lệ (dạng ngày/tháng/năm, ví dụ 01/07/2025).' })
       clean.activeOn = day
     }
     const q = filter.q === undefined ? '' : normaliseText(filter.q).slice(0, 200)
@@ -161,7 +162,11 @@ export function createOrganisationService({ db, clock }: OrganisationServiceDeps
   }
 
   /** Resolves a parent id sent by the actor; a missing parent is a field error, not a 404. */
-  async function resolveParent(tx: Tx, parentId: string | null, errors: FieldErrors): Promise<OrgUnit | null> {
+  async function resolveParent(
+    tx: Tx,
+    parentId: string | null,
+    errors: FieldErrors,
+  ): Promise<OrgUnit | null> {
     if (parentId === null) return null
     const parent = await repo.findUnitById(tx, parentId)
     if (!parent) errors.parentId = 'Đơn vị cấp trên không tồn tại.'
@@ -247,7 +252,10 @@ export function createOrganisationService({ db, clock }: OrganisationServiceDeps
       const parentLevel = levels.get(child.parentId ?? '') ?? child.level - 1
       const level = levelFor(child.type, parentLevel)
       if (level > MAX_LEVEL || level <= parentLevel) {
-        return { changes, problem: `Đơn vị trực thuộc “${child.name}” sẽ không còn đúng cấp (tối đa ${MAX_LEVEL} cấp).` }
+        return {
+          changes,
+          problem: `Đơn vị trực thuộc “${child.name}” sẽ không còn đúng cấp (tối đa ${MAX_LEVEL} cấp).`,
+        }
       }
       levels.set(child.id, level)
       if (level !== child.level) changes.set(child.id, level)
@@ -255,7 +263,12 @@ export function createOrganisationService({ db, clock }: OrganisationServiceDeps
     return { changes }
   }
 
-  async function updateUnit(actor: Actor | null, ctx: AuditContext, id: string, input: unknown): Promise<OrgUnit> {
+  async function updateUnit(
+    actor: Actor | null,
+    ctx: AuditContext,
+    id: string,
+    input: unknown,
+  ): Promise<OrgUnit> {
     authorize(actor, Permission.unitsManage)
     if (!isUuid(id)) throw new NotFoundError('Không tìm thấy đơn vị.')
     const { values, errors } = parseUnitInput(input)
@@ -273,7 +286,8 @@ export function createOrganisationService({ db, clock }: OrganisationServiceDeps
           if (parent) {
             authorize(actor, Permission.unitsManage, parent)
             if (parent.path.startsWith(current.path)) {
-              errors.parentId = 'Không thể chọn chính đơn vị này hoặc một đơn vị trực thuộc nó làm đơn vị cấp trên.'
+              errors.parentId =
+                'Không thể chọn chính đơn vị này hoặc một đơn vị trực thuộc nó làm đơn vị cấp trên.'
             }
           }
         } else {
@@ -297,7 +311,9 @@ export function createOrganisationService({ db, clock }: OrganisationServiceDeps
         let relevel = new Map<string, number>()
         if (Object.keys(errors).length === 0 && (level !== current.level || moving)) {
           const result = await relevelSubtree(tx, current, level)
-          if (result.problem) errors[values.type !== undefined && next.type !== current.type ? 'type' : 'parentId'] = result.problem
+          if (result.problem)
+            errors[values.type !== undefined && next.type !== current.type ? 'type' : 'parentId'] =
+              result.problem
           relevel = result.changes
         }
         if (Object.keys(errors).length > 0) throw new ValidationError(orderErrors(errors))
@@ -358,11 +374,11 @@ export function createOrganisationService({ db, clock }: OrganisationServiceDeps
     const all = await repo.listUnits(db)
     const choices = all.filter(
       (unit) =>
-        (unit.id === editing?.parentId ||
-          ((unit.validTo === null || unit.validTo >= day) &&
-            unit.level < MAX_LEVEL &&
-            canManage(actor, unit) &&
-            !(editing && unit.path.startsWith(editing.path)))),
+        unit.id === editing?.parentId ||
+        ((unit.validTo === null || unit.validTo >= day) &&
+          unit.level < MAX_LEVEL &&
+          canManage(actor, unit) &&
+          !(editing && unit.path.startsWith(editing.path))),
     )
     const ordered: OrgUnit[] = []
     const walk = (nodes: UnitNode[]) => {
@@ -384,7 +400,8 @@ export function createOrganisationService({ db, clock }: OrganisationServiceDeps
   }
 
   return {
-    findUnitsByIds: (ids) => repo.findUnitsByIds(db, [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))]),
+    findUnitsByIds: (ids) =>
+      repo.findUnitsByIds(db, [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))]),
     getUnit,
     findUnitByKey: (key) => repo.findUnitByKey(db, key),
     listUnits,
