@@ -55,7 +55,7 @@ export async function buildApp({ config, database, clock = systemClock, logger }
             keyGenerator: (request: { headers: Record<string, unknown>; ip: string }) =>
               String(request.headers.authorization ?? request.ip).slice(0, 80),
           },
-        } as typeof route.config
+        }
       })
       await api.register(identity.api)
       await api.register(organisation.api)

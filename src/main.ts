@@ -58,7 +58,9 @@ async function main(argv: string[]): Promise<number> {
       const demo = sub === '--demo' || rest.includes('--demo')
       return withDatabase(config, async ({ db }) => {
         const result = await seed(db, config, demo)
-        console.log(`Đơn vị: thêm ${result.units.inserted}, cập nhật ${result.units.updated}; tài khoản dùng thử: ${result.demoUsers}`)
+        console.log(
+          `Đơn vị: thêm ${result.units.inserted}, cập nhật ${result.units.updated}; tài khoản dùng thử: ${result.demoUsers}`,
+        )
         return 0
       })
     }
@@ -80,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
         console.error('Thiếu --username hoặc --name.')
         return 2
       }
-      if (!['official', 'citizen', 'business'].includes(values.kind!)) {
+      if (!['official', 'citizen', 'business'].includes(values.kind)) {
         console.error('--kind phải là official, citizen hoặc business.')
         return 2
       }
@@ -93,7 +95,9 @@ async function main(argv: string[]): Promise<number> {
         let unitId: string | null = null
         if (values.unit) {
           const all = await organisation.service.listUnits({})
-          const unit = all.find((u) => u.key === values.unit || u.agencyCode === values.unit || u.id === values.unit)
+          const unit = all.find(
+            (u) => u.key === values.unit || u.agencyCode === values.unit || u.id === values.unit,
+          )
           if (!unit) {
             console.error(`Không tìm thấy đơn vị "${values.unit}".`)
             return 2
@@ -114,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
             kind: values.kind as 'official',
             homeUnitId: unitId,
             role: (values.role as Role | undefined) ?? (values.kind === 'citizen' ? 'citizen' : null),
-            includeSubtree: values.subtree!,
+            includeSubtree: values.subtree,
           },
           CLI_CONTEXT,
         )
@@ -127,7 +131,11 @@ async function main(argv: string[]): Promise<number> {
       if (sub !== 'create') break
       const { values } = parseArgs({
         args: rest,
-        options: { user: { type: 'string' }, name: { type: 'string', default: 'cli' }, days: { type: 'string', default: '90' } },
+        options: {
+          user: { type: 'string' },
+          name: { type: 'string', default: 'cli' },
+          days: { type: 'string', default: '90' },
+        },
       })
       if (!values.user) {
         console.error('Thiếu --user.')
@@ -158,7 +166,9 @@ async function main(argv: string[]): Promise<number> {
           console.log(`Nhật ký kiểm toán toàn vẹn: ${result.count} bản ghi, mã băm cuối ${result.headHash}`)
           return 0
         }
-        console.error(`Nhật ký kiểm toán bị phá vỡ tại bản ghi số ${result.brokenAt}: ${result.reason} (${result.count} bản ghi đầu còn nguyên vẹn)`)
+        console.error(
+          `Nhật ký kiểm toán bị phá vỡ tại bản ghi số ${result.brokenAt}: ${result.reason} (${result.count} bản ghi đầu còn nguyên vẹn)`,
+        )
         return 1
       })
     }

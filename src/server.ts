@@ -34,10 +34,10 @@ export async function startServer(config: Config): Promise<App> {
   const shutdown = async (signal: string) => {
     if (closing) return
     closing = true
-    app!.log.info({ signal }, 'shutting down: finishing requests in flight')
+    app.log.info({ signal }, 'shutting down: finishing requests in flight')
     const force = setTimeout(() => process.exit(1), 10_000)
     force.unref()
-    await app!.close()
+    await app.close()
     await database.close()
     process.exit(0)
   }

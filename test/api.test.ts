@@ -14,13 +14,24 @@ beforeAll(async () => {
   const organisation = createOrganisationModule(deps)
   const identity = createIdentityModule({ ...deps, organisation: organisation.service })
   const actor = await identity.auth.loadActorByUsername('quantri')
-  token = (await identity.auth.createToken(actor!, { name: 'test' }, { actorId: actor!.userId, actorLabel: 'test', ip: null, requestId: null })).token
+  token = (
+    await identity.auth.createToken(
+      actor!,
+      { name: 'test' },
+      { actorId: actor!.userId, actorLabel: 'test', ip: null, requestId: null },
+    )
+  ).token
 })
 afterAll(() => t.close())
 
 const auth = () => ({ authorization: `Bearer ${token}` })
 const post = (url: string, payload: string, headers: Record<string, string> = {}) =>
-  t.app.inject({ method: 'POST', url, payload, headers: { ...auth(), 'content-type': 'application/json', ...headers } })
+  t.app.inject({
+    method: 'POST',
+    url,
+    payload,
+    headers: { ...auth(), 'content-type': 'application/json', ...headers },
+  })
 
 describe('health', () => {
   it('reports liveness and database readiness', async () => {
@@ -44,7 +55,9 @@ describe('bad input gets a Vietnamese 4xx, never a 500', () => {
   it('malformed JSON', async () => {
     const response = await post('/api/v1/users', '{"username": ')
     expect(response.statusCode).toBe(400)
-    expect(response.json()).toEqual({ error: { code: 'invalid_json', message: 'Nội dung JSON không hợp lệ (sai cú pháp).' } })
+    expect(response.json()).toEqual({
+      error: { code: 'invalid_json', message: 'Nội dung JSON không hợp lệ (sai cú pháp).' },
+    })
   })
 
   it('wrong types and missing fields', async () => {
@@ -86,14 +99,24 @@ describe('bad input gets a Vietnamese 4xx, never a 500', () => {
   })
 
   it('an invalid citizen ID on user creation keeps nothing half-saved', async () => {
-    const units = await sql<{ id: string }>`select id from org_units where key = 'so-khcn'`.execute(t.database.db)
+    const units = await sql<{ id: string }>`select id from org_units where key = 'so-khcn'`.execute(
+      t.database.db,
+    )
     const before = await sql<{ n: number }>`select count(*)::int as n from users`.execute(t.database.db)
     const response = await post(
       '/api/v1/users',
-      JSON.stringify({ username: 'moi.canbo', fullName: 'Cán Bộ Mới', homeUnitId: units.rows[0]!.id, password: 'matkhau12345', citizenId: '99' }),
+      JSON.stringify({
+        username: 'moi.canbo',
+        fullName: 'Cán Bộ Mới',
+        homeUnitId: units.rows[0]!.id,
+        password: 'matkhau12345',
+        citizenId: '99',
+      }),
     )
     expect(response.statusCode).toBe(422)
-    expect(response.json().error.details.fields.citizenId).toBe('Số định danh cá nhân phải gồm đúng 12 chữ số.')
+    expect(response.json().error.details.fields.citizenId).toBe(
+      'Số định danh cá nhân phải gồm đúng 12 chữ số.',
+    )
     const after = await sql<{ n: number }>`select count(*)::int as n from users`.execute(t.database.db)
     expect(after.rows[0]!.n).toBe(before.rows[0]!.n)
   })
@@ -101,10 +124,18 @@ describe('bad input gets a Vietnamese 4xx, never a 500', () => {
 
 describe('users API', () => {
   it('creates an official, then finds them by a name typed without diacritics', async () => {
-    const units = await sql<{ id: string }>`select id from org_units where key = 'so-khcn'`.execute(t.database.db)
+    const units = await sql<{ id: string }>`select id from org_units where key = 'so-khcn'`.execute(
+      t.database.db,
+    )
     const created = await post(
       '/api/v1/users',
-      JSON.stringify({ username: 'dinh.thi.nga', fullName: 'Đinh Thị Ngà', homeUnitId: units.rows[0]!.id, password: 'matkhau12345', role: 'specialist' }),
+      JSON.stringify({
+        username: 'dinh.thi.nga',
+        fullName: 'Đinh Thị Ngà',
+        homeUnitId: units.rows[0]!.id,
+        password: 'matkhau12345',
+        role: 'specialist',
+      }),
     )
     expect(created.statusCode).toBe(201)
     expect(created.json()).toMatchObject({ username: 'dinh.thi.nga', roles: [{ role: 'specialist' }] })
@@ -115,7 +146,11 @@ describe('users API', () => {
   it('records a read of personal data in the audit log', async () => {
     const me = (await t.app.inject({ url: '/api/v1/me', headers: auth() })).json()
     await t.app.inject({ url: `/api/v1/users/${me.id}`, headers: auth() })
-    const rows = await sql<{ n: number }>`select count(*)::int as n from audit_log where action = 'personal_data.viewed' and object_id = ${me.id}`.execute(t.database.db)
+    const rows = await sql<{
+      n: number
+    }>`select count(*)::int as n from audit_log where action = 'personal_data.viewed' and object_id = ${me.id}`.execute(
+      t.database.db,
+    )
     expect(rows.rows[0]!.n).toBe(1)
   })
 

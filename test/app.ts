@@ -13,9 +13,15 @@ export { DEMO_PASSWORD }
 export type TestApp = { app: App; database: Database; config: Config; close(): Promise<void> }
 
 /** The real application on a fresh database with the seed units and demo accounts. */
-export async function createTestApp(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { env?: Record<string, string>; clock?: Clock } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase()
-  const config = loadConfig({ SECRET_KEY: 'test-secret-key-that-is-long-enough-000', LOG_LEVEL: 'silent', ...options.env })
+  const config = loadConfig({
+    SECRET_KEY: 'test-secret-key-that-is-long-enough-000',
+    LOG_LEVEL: 'silent',
+    ...options.env,
+  })
   await seed(database.db, config, true)
   const app = await buildApp({ config, database, clock: options.clock, logger: false })
   await app.ready()
@@ -42,9 +48,20 @@ export class Visitor {
   constructor(private readonly app: App) {}
 
   async request(options: InjectOptions): Promise<LightMyRequestResponse> {
-    const response = await this.app.inject({ ...options, cookies: { ...Object.fromEntries(this.cookies), ...(options.cookies ?? {}) } })
-    for (const cookie of response.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
-      const expired = cookie.maxAge === 0 || (cookie.expires && cookie.expires.getTime() < Date.now()) || cookie.value === ''
+    const response = await this.app.inject({
+      ...options,
+      cookies: { ...Object.fromEntries(this.cookies), ...(options.cookies ?? {}) },
+    })
+    for (const cookie of response.cookies as {
+      name: string
+      value: string
+      maxAge?: number
+      expires?: Date
+    }[]) {
+      const expired =
+        cookie.maxAge === 0 ||
+        (cookie.expires && cookie.expires.getTime() < Date.now()) ||
+        cookie.value === ''
       if (expired) this.cookies.delete(cookie.name)
       else this.cookies.set(cookie.name, cookie.value)
     }
@@ -64,7 +81,12 @@ export class Visitor {
     if (this.csrf === null && options.csrf === undefined) await this.get(url)
     const token = options.csrf === undefined ? this.csrf : options.csrf
     const payload = new URLSearchParams({ ...form, ...(token ? { _csrf: token } : {}) }).toString()
-    return this.request({ method: 'POST', url, payload, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    return this.request({
+      method: 'POST',
+      url,
+      payload,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
   }
 
   async login(username: string, password = DEMO_PASSWORD) {

@@ -24,9 +24,9 @@ export default async function setup() {
     await tpl.close()
     process.env.TEST_PG_TEMPLATE = template
     return async () => {
-      const dbs = await sql<{ datname: string }>`select datname from pg_database where datname like ${`cb_test_%`}`.execute(
-        admin.db,
-      )
+      const dbs = await sql<{
+        datname: string
+      }>`select datname from pg_database where datname like ${`cb_test_%`}`.execute(admin.db)
       for (const { datname } of dbs.rows) {
         await sql.raw(`drop database if exists ${datname} with (force)`).execute(admin.db)
       }

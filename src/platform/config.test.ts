@@ -4,7 +4,12 @@ import { ConfigError, loadConfig } from './config.js'
 describe('configuration', () => {
   it('starts embedded on port 3000 with nothing set', () => {
     const config = loadConfig({}, '/srv/app')
-    expect(config).toMatchObject({ port: 3000, dataDir: '/srv/app/data', databaseUrl: undefined, seedDemo: true })
+    expect(config).toMatchObject({
+      port: 3000,
+      dataDir: '/srv/app/data',
+      databaseUrl: undefined,
+      seedDemo: true,
+    })
   })
 
   it('names every malformed variable in one error', () => {
@@ -14,13 +19,16 @@ describe('configuration', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError)
       const message = (error as ConfigError).message
-      for (const name of ['PORT', 'DATABASE_URL', 'SESSION_IDLE_MINUTES', 'LOG_LEVEL']) expect(message).toContain(name)
+      for (const name of ['PORT', 'DATABASE_URL', 'SESSION_IDLE_MINUTES', 'LOG_LEVEL'])
+        expect(message).toContain(name)
     }
   })
 
   it('requires a secret key with a database server', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1/x' })).toThrow(/SECRET_KEY/)
-    expect(() => loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1/x', SECRET_KEY: 'short' })).toThrow(/32/)
+    expect(() =>
+      loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1/x', SECRET_KEY: 'short' }),
+    ).toThrow(/32/)
     const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1/x', SECRET_KEY: 'x'.repeat(40) })
     expect(config.seedDemo).toBe(false)
   })

@@ -48,7 +48,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     if (raw === undefined || raw === '') return fallback
     const value = Number(raw)
     if (!/^\d+$/.test(raw) || value < min || value > max) {
-      problems.push(`${name}="${raw}": phải là số nguyên từ ${min} đến ${max} (must be an integer ${min}–${max})`)
+      problems.push(
+        `${name}="${raw}": phải là số nguyên từ ${min} đến ${max} (must be an integer ${min}–${max})`,
+      )
       return fallback
     }
     return value
@@ -83,9 +85,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const logLevelRaw = env.LOG_LEVEL?.trim() || 'info'
   const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw)
     ? (logLevelRaw as Config['logLevel'])
-    : (problems.push(`LOG_LEVEL="${logLevelRaw}": phải là một trong ${LOG_LEVELS.join(', ')}`), 'info' as const)
+    : (problems.push(`LOG_LEVEL="${logLevelRaw}": phải là một trong ${LOG_LEVELS.join(', ')}`),
+      'info' as const)
 
-  let secretKey = env.SECRET_KEY?.trim()
+  const secretKey = env.SECRET_KEY?.trim()
   if (secretKey !== undefined && secretKey !== '' && secretKey.length < 32) {
     problems.push('SECRET_KEY: cần ít nhất 32 ký tự ngẫu nhiên (needs at least 32 random characters)')
   }

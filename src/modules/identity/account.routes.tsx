@@ -15,7 +15,12 @@ import { messages, type IdentityKey } from './identity.locales.js'
 import { identityPaths as paths } from './identity.paths.js'
 
 type Form = Record<string, string | undefined>
-type AccountState = { errors?: FieldErrors; values?: Form; newToken?: string; totpSetup?: { secret: string; uri: string } }
+type AccountState = {
+  errors?: FieldErrors
+  values?: Form
+  newToken?: string
+  totpSetup?: { secret: string; uri: string }
+}
 
 function requireActor(request: FastifyRequest): Actor {
   if (!request.actor) throw new UnauthenticatedError()
@@ -24,7 +29,12 @@ function requireActor(request: FastifyRequest): Actor {
 
 export function accountRoutes(auth: AuthService, clock: Clock) {
   return async function routes(app: FastifyInstance) {
-    async function render(request: FastifyRequest, reply: FastifyReply, state: AccountState = {}, status = 200) {
+    async function render(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      state: AccountState = {},
+      status = 200,
+    ) {
       const actor = requireActor(request)
       const ctx: PageContext = app.pageContext(request, reply)
       const t = translator(messages, ctx.lang)
@@ -40,26 +50,36 @@ export function accountRoutes(auth: AuthService, clock: Clock) {
           <table>
             <tbody>
               <tr>
-                <th scope="row" safe>{t('fullName')}</th>
+                <th scope="row" safe>
+                  {t('fullName')}
+                </th>
                 <td safe>{user.full_name}</td>
               </tr>
               <tr>
-                <th scope="row" safe>{t('username')}</th>
+                <th scope="row" safe>
+                  {t('username')}
+                </th>
                 <td safe>{user.username}</td>
               </tr>
               <tr>
-                <th scope="row" safe>{t('kind')}</th>
+                <th scope="row" safe>
+                  {t('kind')}
+                </th>
                 <td safe>{t(`kind_${user.kind}` as IdentityKey)}</td>
               </tr>
               <tr>
-                <th scope="row" safe>{t('rolesTitle')}</th>
+                <th scope="row" safe>
+                  {t('rolesTitle')}
+                </th>
                 <td>
                   {actor.grants.length === 0 ? (
                     <span safe>{t('noRoles')}</span>
                   ) : (
                     <ul>
                       {actor.grants.map((g) => (
-                        <li safe>{`${t(`role_${g.role}` as IdentityKey)}${g.unitName ? ` — ${g.unitName}` : ''}`}</li>
+                        <li
+                          safe
+                        >{`${t(`role_${g.role}` as IdentityKey)}${g.unitName ? ` — ${g.unitName}` : ''}`}</li>
                       ))}
                     </ul>
                   )}
@@ -71,34 +91,84 @@ export function accountRoutes(auth: AuthService, clock: Clock) {
           <h2 safe>{t('changePasswordTitle')}</h2>
           <form method="post" action={paths.accountPassword} novalidate>
             <CsrfField token={ctx.csrf} />
-            <TextField name="currentPassword" type="password" label={t('currentPassword')} error={e.currentPassword} autocomplete="current-password" required />
-            <TextField name="password" type="password" label={t('newPassword')} hint={t('passwordHint')} error={e.password} autocomplete="new-password" required />
-            <TextField name="passwordConfirm" type="password" label={t('passwordConfirm')} error={e.passwordConfirm} autocomplete="new-password" required />
-            <button type="submit" safe>{t('changePasswordButton')}</button>
+            <TextField
+              name="currentPassword"
+              type="password"
+              label={t('currentPassword')}
+              error={e.currentPassword}
+              autocomplete="current-password"
+              required
+            />
+            <TextField
+              name="password"
+              type="password"
+              label={t('newPassword')}
+              hint={t('passwordHint')}
+              error={e.password}
+              autocomplete="new-password"
+              required
+            />
+            <TextField
+              name="passwordConfirm"
+              type="password"
+              label={t('passwordConfirm')}
+              error={e.passwordConfirm}
+              autocomplete="new-password"
+              required
+            />
+            <button type="submit" safe>
+              {t('changePasswordButton')}
+            </button>
           </form>
 
           {user.kind === 'official' ? (
             <section aria-labelledby="totp-title">
-              <h2 id="totp-title" safe>{t('totpTitle')}</h2>
+              <h2 id="totp-title" safe>
+                {t('totpTitle')}
+              </h2>
               <p safe>{user.totp_enabled_at ? t('totpOn') : t('totpOff')}</p>
               {state.totpSetup ? (
                 <form method="post" action={paths.accountTotp} novalidate>
                   <CsrfField token={ctx.csrf} />
                   <p safe>{t('totpSetupIntro')}</p>
-                  <p class="secret" safe>{state.totpSetup.secret}</p>
-                  <p class="secret" safe>{state.totpSetup.uri}</p>
-                  <TextField name="code" label={t('code')} error={e.code} inputmode="numeric" autocomplete="one-time-code" maxlength={6} required />
-                  <button type="submit" safe>{t('confirm')}</button>
+                  <p class="secret" safe>
+                    {state.totpSetup.secret}
+                  </p>
+                  <p class="secret" safe>
+                    {state.totpSetup.uri}
+                  </p>
+                  <TextField
+                    name="code"
+                    label={t('code')}
+                    error={e.code}
+                    inputmode="numeric"
+                    autocomplete="one-time-code"
+                    maxlength={6}
+                    required
+                  />
+                  <button type="submit" safe>
+                    {t('confirm')}
+                  </button>
                 </form>
               ) : user.totp_enabled_at ? (
                 <form method="post" action={paths.accountTotpDisable} novalidate>
                   <CsrfField token={ctx.csrf} />
-                  <TextField name="currentPassword" type="password" label={t('currentPassword')} autocomplete="current-password" required />
-                  <button type="submit" class="danger" safe>{t('totpDisable')}</button>
+                  <TextField
+                    name="currentPassword"
+                    type="password"
+                    label={t('currentPassword')}
+                    autocomplete="current-password"
+                    required
+                  />
+                  <button type="submit" class="danger" safe>
+                    {t('totpDisable')}
+                  </button>
                 </form>
               ) : (
                 <form method="get" action={paths.accountTotp}>
-                  <button type="submit" class="secondary" safe>{t('totpEnable')}</button>
+                  <button type="submit" class="secondary" safe>
+                    {t('totpEnable')}
+                  </button>
                 </form>
               )}
             </section>
@@ -106,12 +176,16 @@ export function accountRoutes(auth: AuthService, clock: Clock) {
             ''
           )}
 
-          <h2 id="tokens" safe>{t('tokensTitle')}</h2>
+          <h2 id="tokens" safe>
+            {t('tokensTitle')}
+          </h2>
           <p safe>{t('tokensIntro')}</p>
           {state.newToken ? (
             <div class="notice" role="status">
               <p safe>{t('tokenCreated')}</p>
-              <p class="secret" safe>{state.newToken}</p>
+              <p class="secret" safe>
+                {state.newToken}
+              </p>
             </div>
           ) : (
             ''
@@ -122,27 +196,46 @@ export function accountRoutes(auth: AuthService, clock: Clock) {
             <table>
               <thead>
                 <tr>
-                  <th scope="col" safe>{t('tokenName')}</th>
-                  <th scope="col" safe>{t('tokenPrefix')}</th>
-                  <th scope="col" safe>{t('expiresAt')}</th>
-                  <th scope="col" safe>{t('lastUsed')}</th>
-                  <th scope="col" safe>{t('status')}</th>
+                  <th scope="col" safe>
+                    {t('tokenName')}
+                  </th>
+                  <th scope="col" safe>
+                    {t('tokenPrefix')}
+                  </th>
+                  <th scope="col" safe>
+                    {t('expiresAt')}
+                  </th>
+                  <th scope="col" safe>
+                    {t('lastUsed')}
+                  </th>
+                  <th scope="col" safe>
+                    {t('status')}
+                  </th>
                 </tr>
               </thead>
               <tbody>
                 {tokens.map((token) => (
                   <tr>
                     <td safe>{token.name}</td>
-                    <td><code safe>{`${token.prefix}…`}</code></td>
+                    <td>
+                      <code safe>{`${token.prefix}…`}</code>
+                    </td>
                     <td safe>{formatDateTime(token.expires_at, ctx.lang)}</td>
-                    <td safe>{token.last_used_at ? formatDateTime(token.last_used_at, ctx.lang) : t('never')}</td>
+                    <td safe>
+                      {token.last_used_at ? formatDateTime(token.last_used_at, ctx.lang) : t('never')}
+                    </td>
                     <td>
                       {token.revoked_at ? (
                         <span safe>{t('revoked')}</span>
                       ) : token.expires_at <= now ? (
                         <span safe>{t('expired')}</span>
                       ) : (
-                        <PostButton action={paths.revokeToken(token.id)} csrf={ctx.csrf} label={t('revoke')} variant="link" />
+                        <PostButton
+                          action={paths.revokeToken(token.id)}
+                          csrf={ctx.csrf}
+                          label={t('revoke')}
+                          variant="link"
+                        />
                       )}
                     </td>
                   </tr>
@@ -152,9 +245,24 @@ export function accountRoutes(auth: AuthService, clock: Clock) {
           )}
           <form method="post" action={paths.accountTokens} novalidate>
             <CsrfField token={ctx.csrf} />
-            <TextField name="name" label={t('tokenName')} value={state.values?.name} error={e.name} maxlength={100} required />
-            <TextField name="expiresInDays" label={t('tokenDays')} value={state.values?.expiresInDays ?? '90'} error={e.expiresInDays} inputmode="numeric" />
-            <button type="submit" class="secondary" safe>{t('tokenCreate')}</button>
+            <TextField
+              name="name"
+              label={t('tokenName')}
+              value={state.values?.name}
+              error={e.name}
+              maxlength={100}
+              required
+            />
+            <TextField
+              name="expiresInDays"
+              label={t('tokenDays')}
+              value={state.values?.expiresInDays ?? '90'}
+              error={e.expiresInDays}
+              inputmode="numeric"
+            />
+            <button type="submit" class="secondary" safe>
+              {t('tokenCreate')}
+            </button>
           </form>
         </Layout>,
         status,
@@ -162,7 +270,11 @@ export function accountRoutes(auth: AuthService, clock: Clock) {
     }
 
     /** Runs a form action; a validation failure re-renders the account page with the errors. */
-    async function handle(request: FastifyRequest, reply: FastifyReply, action: (actor: Actor, form: Form) => Promise<AccountState | string>) {
+    async function handle(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      action: (actor: Actor, form: Form) => Promise<AccountState | string>,
+    ) {
       const actor = requireActor(request)
       const form = (request.body ?? {}) as Form
       try {
@@ -188,16 +300,31 @@ export function accountRoutes(auth: AuthService, clock: Clock) {
     app.get(paths.accountTotp, async (request, reply) => {
       const actor = requireActor(request)
       const secret = await auth.beginTotpEnrolment(actor.userId)
-      return render(request, reply, { totpSetup: { secret, uri: totpUri(secret, actor.username, 'Cao Bang DVC') } })
+      return render(request, reply, {
+        totpSetup: { secret, uri: totpUri(secret, actor.username, 'Cao Bang DVC') },
+      })
     })
     app.post(paths.accountTotp, async (request, reply) => {
       const actor = requireActor(request)
       try {
-        await auth.confirmTotpEnrolment(actor.userId, ((request.body ?? {}) as Form).code ?? '', auditContext(request), null)
+        await auth.confirmTotpEnrolment(
+          actor.userId,
+          ((request.body ?? {}) as Form).code ?? '',
+          auditContext(request),
+          null,
+        )
       } catch (error) {
         if (error instanceof ValidationError) {
           const secret = await auth.beginTotpEnrolment(actor.userId)
-          return render(request, reply, { errors: error.fields, totpSetup: { secret, uri: totpUri(secret, actor.username, 'Cao Bang DVC') } }, 422)
+          return render(
+            request,
+            reply,
+            {
+              errors: error.fields,
+              totpSetup: { secret, uri: totpUri(secret, actor.username, 'Cao Bang DVC') },
+            },
+            422,
+          )
         }
         throw error
       }

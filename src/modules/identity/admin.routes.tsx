@@ -7,7 +7,15 @@ import { ValidationError, type FieldErrors } from '../../platform/http/errors.js
 import { auditContext, redirectWithFlash, sendPage } from '../../platform/http/plugin.js'
 import { common } from '../../platform/i18n/common.js'
 import { translator } from '../../platform/i18n/index.js'
-import { CheckboxField, CsrfField, ErrorSummary, PostButton, SelectField, TextField, type Option } from '../../platform/views/components.js'
+import {
+  CheckboxField,
+  CsrfField,
+  ErrorSummary,
+  PostButton,
+  SelectField,
+  TextField,
+  type Option,
+} from '../../platform/views/components.js'
 import type { PageContext } from '../../platform/views/context.js'
 import { formatDateTime } from '../../platform/views/format.js'
 import { Layout } from '../../platform/views/layout.js'
@@ -43,9 +51,15 @@ export function adminRoutes(users: UsersService, db: Db) {
           <table>
             <thead>
               <tr>
-                <th scope="col" safe>{t('unit')}</th>
-                <th scope="col" safe>{t('role')}</th>
-                <th scope="col" safe>{t('subtree')}</th>
+                <th scope="col" safe>
+                  {t('unit')}
+                </th>
+                <th scope="col" safe>
+                  {t('role')}
+                </th>
+                <th scope="col" safe>
+                  {t('subtree')}
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -53,7 +67,11 @@ export function adminRoutes(users: UsersService, db: Db) {
                 <tr>
                   <td safe>{g.unitName ?? '—'}</td>
                   <td safe>{t(`role_${g.role}` as IdentityKey)}</td>
-                  <td safe>{g.includeSubtree ? translator(common, ctx.lang)('yes') : translator(common, ctx.lang)('no')}</td>
+                  <td safe>
+                    {g.includeSubtree
+                      ? translator(common, ctx.lang)('yes')
+                      : translator(common, ctx.lang)('no')}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -61,18 +79,24 @@ export function adminRoutes(users: UsersService, db: Db) {
           <h2 safe>{t('adminTools')}</h2>
           <ul class="cards">
             <li>
-              <a href="/admin/units" safe>{t('manageUnits')}</a>
+              <a href="/admin/units" safe>
+                {t('manageUnits')}
+              </a>
             </li>
             {can(actor, Permission.usersRead) ? (
               <li>
-                <a href={paths.users} safe>{t('manageUsers')}</a>
+                <a href={paths.users} safe>
+                  {t('manageUsers')}
+                </a>
               </li>
             ) : (
               ''
             )}
             {can(actor, Permission.auditRead) ? (
               <li>
-                <a href={paths.audit} safe>{t('auditLog')}</a>
+                <a href={paths.audit} safe>
+                  {t('auditLog')}
+                </a>
               </li>
             ) : (
               ''
@@ -86,9 +110,16 @@ export function adminRoutes(users: UsersService, db: Db) {
       const actor = requireOfficial(request)
       const query = request.query as Form
       const q = (query.q ?? '').normalize('NFC').trim().slice(0, 100)
-      const after = query.afterName !== undefined && query.afterId ? { name: query.afterName, id: query.afterId } : undefined
+      const after =
+        query.afterName !== undefined && query.afterId
+          ? { name: query.afterName, id: query.afterId }
+          : undefined
       const pageSize = 50
-      const rows = await users.listUsers(actor, { q: q || undefined, after: after && /^[0-9a-f-]{36}$/i.test(after.id) ? after : undefined }, pageSize + 1)
+      const rows = await users.listUsers(
+        actor,
+        { q: q || undefined, after: after && /^[0-9a-f-]{36}$/i.test(after.id) ? after : undefined },
+        pageSize + 1,
+      )
       const more = rows.length > pageSize
       const shown = rows.slice(0, pageSize)
       const last = shown[shown.length - 1]
@@ -100,14 +131,18 @@ export function adminRoutes(users: UsersService, db: Db) {
           <h1 safe>{t('usersTitle')}</h1>
           {can(actor, Permission.usersManage) ? (
             <p>
-              <a class="button" href={paths.newUser} safe>{t('newUser')}</a>
+              <a class="button" href={paths.newUser} safe>
+                {t('newUser')}
+              </a>
             </p>
           ) : (
             ''
           )}
           <form method="get" action={paths.users} role="search">
             <TextField name="q" label={t('search')} hint={t('searchHint')} value={q} type="search" />
-            <button type="submit" class="secondary" safe>{t('search')}</button>
+            <button type="submit" class="secondary" safe>
+              {t('search')}
+            </button>
           </form>
           {shown.length === 0 ? (
             <p safe>{t('noUsers')}</p>
@@ -115,17 +150,27 @@ export function adminRoutes(users: UsersService, db: Db) {
             <table>
               <thead>
                 <tr>
-                  <th scope="col" safe>{t('fullName')}</th>
-                  <th scope="col" safe>{t('username')}</th>
-                  <th scope="col" safe>{t('status')}</th>
-                  <th scope="col" safe>{t('lastLogin')}</th>
+                  <th scope="col" safe>
+                    {t('fullName')}
+                  </th>
+                  <th scope="col" safe>
+                    {t('username')}
+                  </th>
+                  <th scope="col" safe>
+                    {t('status')}
+                  </th>
+                  <th scope="col" safe>
+                    {t('lastLogin')}
+                  </th>
                 </tr>
               </thead>
               <tbody>
                 {shown.map((u) => (
                   <tr>
                     <td>
-                      <a href={paths.user(u.id)} safe>{u.full_name}</a>
+                      <a href={paths.user(u.id)} safe>
+                        {u.full_name}
+                      </a>
                     </td>
                     <td safe>{u.username}</td>
                     <td safe>{t(`status_${u.status}` as IdentityKey)}</td>
@@ -137,7 +182,10 @@ export function adminRoutes(users: UsersService, db: Db) {
           )}
           {more && last ? (
             <p>
-              <a href={`${paths.users}?q=${encodeURIComponent(q)}&afterName=${encodeURIComponent(last.full_name)}&afterId=${last.id}`} safe>
+              <a
+                href={`${paths.users}?q=${encodeURIComponent(q)}&afterName=${encodeURIComponent(last.full_name)}&afterId=${last.id}`}
+                safe
+              >
                 {t('nextPage')}
               </a>
             </p>
@@ -148,11 +196,20 @@ export function adminRoutes(users: UsersService, db: Db) {
       )
     })
 
-    async function renderNewUser(request: FastifyRequest, reply: FastifyReply, actor: Actor, values: Form, errors?: FieldErrors, status = 200) {
+    async function renderNewUser(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      actor: Actor,
+      values: Form,
+      errors?: FieldErrors,
+      status = 200,
+    ) {
       const ctx: PageContext = app.pageContext(request, reply)
       const t = translator(messages, ctx.lang)
       const units = await users.manageableUnits(actor)
-      const roles = users.assignableRoles(actor).map((r) => ({ value: r, label: t(`role_${r}` as IdentityKey) }))
+      const roles = users
+        .assignableRoles(actor)
+        .map((r) => ({ value: r, label: t(`role_${r}` as IdentityKey) }))
       return sendPage(
         reply,
         <Layout ctx={ctx} title={t('newUser')}>
@@ -160,14 +217,64 @@ export function adminRoutes(users: UsersService, db: Db) {
           <ErrorSummary errors={errors} title={translator(common, ctx.lang)('errorSummaryTitle')} />
           <form method="post" action={paths.newUser} novalidate>
             <CsrfField token={ctx.csrf} />
-            <TextField name="fullName" label={t('fullName')} value={values.fullName} error={errors?.fullName} required />
-            <TextField name="username" label={t('username')} value={values.username} error={errors?.username} autocomplete="off" required />
-            <TextField name="email" type="email" label={t('email')} value={values.email} error={errors?.email} />
-            <TextField name="phone" type="tel" label={t('phone')} value={values.phone} error={errors?.phone} />
-            <SelectField name="homeUnitId" label={t('homeUnit')} options={unitOptions(units)} emptyLabel={t('chooseUnit')} value={values.homeUnitId} error={errors?.homeUnitId} required />
-            <SelectField name="role" label={t('firstRole')} options={roles} emptyLabel={t('noRole')} value={values.role} error={errors?.role} />
-            <TextField name="password" type="password" label={t('initialPassword')} hint={t('passwordHint')} error={errors?.password} autocomplete="new-password" required />
-            <button type="submit" safe>{t('createUser')}</button>
+            <TextField
+              name="fullName"
+              label={t('fullName')}
+              value={values.fullName}
+              error={errors?.fullName}
+              required
+            />
+            <TextField
+              name="username"
+              label={t('username')}
+              value={values.username}
+              error={errors?.username}
+              autocomplete="off"
+              required
+            />
+            <TextField
+              name="email"
+              type="email"
+              label={t('email')}
+              value={values.email}
+              error={errors?.email}
+            />
+            <TextField
+              name="phone"
+              type="tel"
+              label={t('phone')}
+              value={values.phone}
+              error={errors?.phone}
+            />
+            <SelectField
+              name="homeUnitId"
+              label={t('homeUnit')}
+              options={unitOptions(units)}
+              emptyLabel={t('chooseUnit')}
+              value={values.homeUnitId}
+              error={errors?.homeUnitId}
+              required
+            />
+            <SelectField
+              name="role"
+              label={t('firstRole')}
+              options={roles}
+              emptyLabel={t('noRole')}
+              value={values.role}
+              error={errors?.role}
+            />
+            <TextField
+              name="password"
+              type="password"
+              label={t('initialPassword')}
+              hint={t('passwordHint')}
+              error={errors?.password}
+              autocomplete="new-password"
+              required
+            />
+            <button type="submit" safe>
+              {t('createUser')}
+            </button>
           </form>
         </Layout>,
         status,
@@ -184,7 +291,11 @@ export function adminRoutes(users: UsersService, db: Db) {
       const form = (request.body ?? {}) as Form
       try {
         const user = await users.createOfficial(actor, form, auditContext(request))
-        return redirectWithFlash(reply, paths.user(user.id), translator(messages, request.lang)('userCreated', { name: user.full_name }))
+        return redirectWithFlash(
+          reply,
+          paths.user(user.id),
+          translator(messages, request.lang)('userCreated', { name: user.full_name }),
+        )
       } catch (error) {
         if (error instanceof ValidationError) {
           const { password: _p, ...kept } = form
@@ -194,12 +305,22 @@ export function adminRoutes(users: UsersService, db: Db) {
       }
     })
 
-    async function renderUser(request: FastifyRequest, reply: FastifyReply, actor: Actor, id: string, values?: Form, errors?: FieldErrors, status = 200) {
+    async function renderUser(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      actor: Actor,
+      id: string,
+      values?: Form,
+      errors?: FieldErrors,
+      status = 200,
+    ) {
       const user = await users.getUser(actor, id, auditContext(request))
       const ctx: PageContext = app.pageContext(request, reply)
       const t = translator(messages, ctx.lang)
       const units = await users.manageableUnits(actor)
-      const roles = users.assignableRoles(actor).map((r) => ({ value: r, label: t(`role_${r}` as IdentityKey) }))
+      const roles = users
+        .assignableRoles(actor)
+        .map((r) => ({ value: r, label: t(`role_${r}` as IdentityKey) }))
       const v = values ?? {
         fullName: user.full_name,
         email: user.email ?? '',
@@ -208,15 +329,22 @@ export function adminRoutes(users: UsersService, db: Db) {
         homeUnitId: user.home_unit_id ?? '',
         status: user.status,
       }
-      const mayManage = can(actor, Permission.usersManage, user.homeUnit ? { id: user.homeUnit.id, path: user.homeUnit.path } : undefined)
-      const homeOptions = unitOptions(user.homeUnit && !units.some((u) => u.id === user.homeUnit!.id) ? [user.homeUnit, ...units] : units)
+      const mayManage = can(
+        actor,
+        Permission.usersManage,
+        user.homeUnit ? { id: user.homeUnit.id, path: user.homeUnit.path } : undefined,
+      )
+      const homeOptions = unitOptions(
+        user.homeUnit && !units.some((u) => u.id === user.homeUnit!.id) ? [user.homeUnit, ...units] : units,
+      )
       return sendPage(
         reply,
         <Layout ctx={ctx} title={user.full_name}>
           <h1 safe>{user.full_name}</h1>
           <ErrorSummary errors={errors} title={translator(common, ctx.lang)('errorSummaryTitle')} />
           <p class="muted">
-            <span safe>{t('username')}</span>: <code safe>{user.username}</code> · <span safe>{t(`kind_${user.kind}` as IdentityKey)}</span>
+            <span safe>{t('username')}</span>: <code safe>{user.username}</code> ·{' '}
+            <span safe>{t(`kind_${user.kind}` as IdentityKey)}</span>
           </p>
           <h2 safe>{t('rolesTitle')}</h2>
           {user.assignments.length === 0 ? (
@@ -225,10 +353,20 @@ export function adminRoutes(users: UsersService, db: Db) {
             <table>
               <thead>
                 <tr>
-                  <th scope="col" safe>{t('role')}</th>
-                  <th scope="col" safe>{t('unit')}</th>
-                  <th scope="col" safe>{t('subtree')}</th>
-                  <th scope="col"><span class="visually-hidden" safe>{t('revoke')}</span></th>
+                  <th scope="col" safe>
+                    {t('role')}
+                  </th>
+                  <th scope="col" safe>
+                    {t('unit')}
+                  </th>
+                  <th scope="col" safe>
+                    {t('subtree')}
+                  </th>
+                  <th scope="col">
+                    <span class="visually-hidden" safe>
+                      {t('revoke')}
+                    </span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -236,8 +374,23 @@ export function adminRoutes(users: UsersService, db: Db) {
                   <tr>
                     <td safe>{t(`role_${a.role}` as IdentityKey)}</td>
                     <td safe>{a.unit?.name ?? '—'}</td>
-                    <td safe>{a.includeSubtree ? translator(common, ctx.lang)('yes') : translator(common, ctx.lang)('no')}</td>
-                    <td>{a.unit && mayManage ? <PostButton action={paths.revokeRole(user.id, a.id)} csrf={ctx.csrf} label={t('revoke')} variant="link" /> : ''}</td>
+                    <td safe>
+                      {a.includeSubtree
+                        ? translator(common, ctx.lang)('yes')
+                        : translator(common, ctx.lang)('no')}
+                    </td>
+                    <td>
+                      {a.unit && mayManage ? (
+                        <PostButton
+                          action={paths.revokeRole(user.id, a.id)}
+                          csrf={ctx.csrf}
+                          label={t('revoke')}
+                          variant="link"
+                        />
+                      ) : (
+                        ''
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -247,10 +400,32 @@ export function adminRoutes(users: UsersService, db: Db) {
             <form method="post" action={paths.userRoles(user.id)} novalidate>
               <h3 safe>{t('assignRole')}</h3>
               <CsrfField token={ctx.csrf} />
-              <SelectField name="role" label={t('role')} options={roles} emptyLabel={t('noRole')} value={values?.role} error={errors?.role} required />
-              <SelectField name="unitId" label={t('unit')} options={unitOptions(units)} emptyLabel={t('chooseUnit')} value={values?.unitId} error={errors?.unitId} required />
-              <CheckboxField name="includeSubtree" label={t('subtree')} checked={values?.includeSubtree === 'on'} />
-              <button type="submit" class="secondary" safe>{t('assignRole')}</button>
+              <SelectField
+                name="role"
+                label={t('role')}
+                options={roles}
+                emptyLabel={t('noRole')}
+                value={values?.role}
+                error={errors?.role}
+                required
+              />
+              <SelectField
+                name="unitId"
+                label={t('unit')}
+                options={unitOptions(units)}
+                emptyLabel={t('chooseUnit')}
+                value={values?.unitId}
+                error={errors?.unitId}
+                required
+              />
+              <CheckboxField
+                name="includeSubtree"
+                label={t('subtree')}
+                checked={values?.includeSubtree === 'on'}
+              />
+              <button type="submit" class="secondary" safe>
+                {t('assignRole')}
+              </button>
             </form>
           ) : (
             ''
@@ -258,12 +433,32 @@ export function adminRoutes(users: UsersService, db: Db) {
           <h2 safe>{t('editUser')}</h2>
           <form method="post" action={paths.user(user.id)} novalidate>
             <CsrfField token={ctx.csrf} />
-            <TextField name="fullName" label={t('fullName')} value={v.fullName} error={errors?.fullName} required />
+            <TextField
+              name="fullName"
+              label={t('fullName')}
+              value={v.fullName}
+              error={errors?.fullName}
+              required
+            />
             <TextField name="email" type="email" label={t('email')} value={v.email} error={errors?.email} />
             <TextField name="phone" type="tel" label={t('phone')} value={v.phone} error={errors?.phone} />
-            <TextField name="citizenId" label={t('citizenId')} value={v.citizenId} error={errors?.citizenId} inputmode="numeric" maxlength={12} />
+            <TextField
+              name="citizenId"
+              label={t('citizenId')}
+              value={v.citizenId}
+              error={errors?.citizenId}
+              inputmode="numeric"
+              maxlength={12}
+            />
             {user.kind === 'official' ? (
-              <SelectField name="homeUnitId" label={t('homeUnit')} options={homeOptions} value={v.homeUnitId} error={errors?.homeUnitId} required />
+              <SelectField
+                name="homeUnitId"
+                label={t('homeUnit')}
+                options={homeOptions}
+                value={v.homeUnitId}
+                error={errors?.homeUnitId}
+                required
+              />
             ) : (
               ''
             )}
@@ -277,7 +472,13 @@ export function adminRoutes(users: UsersService, db: Db) {
               value={v.status}
               error={errors?.status}
             />
-            {mayManage ? <button type="submit" safe>{translator(common, ctx.lang)('save')}</button> : ''}
+            {mayManage ? (
+              <button type="submit" safe>
+                {translator(common, ctx.lang)('save')}
+              </button>
+            ) : (
+              ''
+            )}
           </form>
         </Layout>,
         status,
@@ -295,7 +496,8 @@ export function adminRoutes(users: UsersService, db: Db) {
       try {
         await users.updateOfficial(actor, id, form, auditContext(request))
       } catch (error) {
-        if (error instanceof ValidationError) return renderUser(request, reply, actor, id, form, error.fields, 422)
+        if (error instanceof ValidationError)
+          return renderUser(request, reply, actor, id, form, error.fields, 422)
         throw error
       }
       return redirectWithFlash(reply, paths.user(id), translator(messages, request.lang)('userUpdated'))
@@ -307,7 +509,8 @@ export function adminRoutes(users: UsersService, db: Db) {
       try {
         await users.assignRole(actor, id, form, auditContext(request))
       } catch (error) {
-        if (error instanceof ValidationError) return renderUser(request, reply, actor, id, form, error.fields, 422)
+        if (error instanceof ValidationError)
+          return renderUser(request, reply, actor, id, form, error.fields, 422)
         throw error
       }
       return redirectWithFlash(reply, paths.user(id), translator(messages, request.lang)('roleAssigned'))
@@ -324,7 +527,10 @@ export function adminRoutes(users: UsersService, db: Db) {
       authorize(actor, Permission.auditRead)
       const query = request.query as Form
       const before = Number(query.before)
-      const rows = await listAudit(db, { beforeSeq: Number.isInteger(before) && before > 0 ? before : undefined, limit: 100 })
+      const rows = await listAudit(db, {
+        beforeSeq: Number.isInteger(before) && before > 0 ? before : undefined,
+        limit: 100,
+      })
       const verification = query.verify === '1' ? await verifyAudit(db) : null
       const ctx = app.pageContext(request, reply)
       const t = translator(messages, ctx.lang)
@@ -346,17 +552,29 @@ export function adminRoutes(users: UsersService, db: Db) {
           )}
           <form method="get" action={paths.audit}>
             <input type="hidden" name="verify" value="1" />
-            <button type="submit" class="secondary" safe>{t('auditVerify')}</button>
+            <button type="submit" class="secondary" safe>
+              {t('auditVerify')}
+            </button>
           </form>
           <table>
             <thead>
               <tr>
                 <th scope="col">#</th>
-                <th scope="col" safe>{t('time')}</th>
-                <th scope="col" safe>{t('actor')}</th>
-                <th scope="col" safe>{t('action')}</th>
-                <th scope="col" safe>{t('outcome')}</th>
-                <th scope="col" safe>{t('object')}</th>
+                <th scope="col" safe>
+                  {t('time')}
+                </th>
+                <th scope="col" safe>
+                  {t('actor')}
+                </th>
+                <th scope="col" safe>
+                  {t('action')}
+                </th>
+                <th scope="col" safe>
+                  {t('outcome')}
+                </th>
+                <th scope="col" safe>
+                  {t('object')}
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -365,16 +583,22 @@ export function adminRoutes(users: UsersService, db: Db) {
                   <td safe>{String(row.seq)}</td>
                   <td safe>{formatDateTime(row.at, ctx.lang)}</td>
                   <td safe>{row.actor_label ?? '—'}</td>
-                  <td><code safe>{row.action}</code></td>
-                  <td safe>{row.outcome}</td>
-                  <td safe>{row.object_type ? `${row.object_type} ${row.object_id ?? ''}` : ''}</td>
+                  <td>
+                    <code safe>{row.action}</code>
+                  </td>
+                  <td>{row.outcome}</td>
+                  <td>
+                    <span safe>{row.object_type ?? ''}</span> <code safe>{row.object_id ?? ''}</code>
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
           {last && last.seq > 1 ? (
             <p>
-              <a href={`${paths.audit}?before=${last.seq}`} safe>{t('nextPage')}</a>
+              <a href={`${paths.audit}?before=${last.seq}`} safe>
+                {t('nextPage')}
+              </a>
             </p>
           ) : (
             ''

@@ -29,7 +29,9 @@ describe('signing in', () => {
     const visitor = new Visitor(t.app)
     const response = await visitor.login('chuyenvien.sokhcn')
     expect(response.headers.location).toBe('/admin')
-    const cookie = (response.cookies as { name: string; httpOnly?: boolean; sameSite?: string }[]).find((c) => c.name === 'cb_session')
+    const cookie = (response.cookies as { name: string; httpOnly?: boolean; sameSite?: string }[]).find(
+      (c) => c.name === 'cb_session',
+    )
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' })
     const home = await visitor.get('/admin')
     expect(home.statusCode).toBe(200)
@@ -61,15 +63,18 @@ describe('signing in', () => {
     const visitor = new Visitor(t.app)
     await visitor.get('/login')
     let response
-    for (let i = 0; i < 5; i++) response = await visitor.post('/login', { login: 'qt.thucphan', password: `wrong-${i}-password` })
-    expect(response!.statusCode).toBe(423)
-    expect(errorSummary(response!)[0]).toMatch(/tạm khóa/)
+    for (let i = 0; i < 5; i++)
+      response = await visitor.post('/login', { login: 'qt.thucphan', password: `wrong-${i}-password` })
+    expect(response.statusCode).toBe(423)
+    expect(errorSummary(response)[0]).toMatch(/tạm khóa/)
     // Even the right password is refused while locked.
     const locked = await visitor.post('/login', { login: 'qt.thucphan', password: 'CaoBang@2026' })
     expect(locked.statusCode).toBe(423)
     expect(await auditActions()).toContain('auth.locked')
     now = new Date(now.getTime() + 16 * 60_000)
-    expect((await visitor.post('/login', { login: 'qt.thucphan', password: 'CaoBang@2026' })).statusCode).toBe(303)
+    expect(
+      (await visitor.post('/login', { login: 'qt.thucphan', password: 'CaoBang@2026' })).statusCode,
+    ).toBe(303)
   })
 
   it('ends a session left idle past the timeout', async () => {
@@ -94,9 +99,15 @@ describe('signing in', () => {
   it('refuses a form whose CSRF token is forged', async () => {
     const visitor = new Visitor(t.app)
     await visitor.get('/login')
-    const response = await visitor.post('/login', { login: 'chuyenvien.sokhcn', password: 'CaoBang@2026' }, { csrf: 'forged' })
+    const response = await visitor.post(
+      '/login',
+      { login: 'chuyenvien.sokhcn', password: 'CaoBang@2026' },
+      { csrf: 'forged' },
+    )
     expect(response.statusCode).toBe(403)
-    expect(html(response).querySelector('main')!.text).toContain('Phiên biểu mẫu đã hết hạn hoặc không hợp lệ')
+    expect(html(response).querySelector('main')!.text).toContain(
+      'Phiên biểu mẫu đã hết hạn hoặc không hợp lệ',
+    )
   })
 })
 
@@ -156,14 +167,29 @@ describe('citizen registration', () => {
   it('refuses a citizen ID whose province code does not exist', async () => {
     const visitor = new Visitor(t.app)
     await visitor.get('/register')
-    const response = await visitor.post('/register', { fullName: 'Hoàng Thị Thu', citizenId: '003190001234', phone: '0912345678', password: 'matkhau12345', passwordConfirm: 'matkhau12345' })
-    expect(errorSummary(response)).toContain('Ba chữ số đầu của số định danh cá nhân không phải mã tỉnh, thành phố hợp lệ.')
+    const response = await visitor.post('/register', {
+      fullName: 'Hoàng Thị Thu',
+      citizenId: '003190001234',
+      phone: '0912345678',
+      password: 'matkhau12345',
+      passwordConfirm: 'matkhau12345',
+    })
+    expect(errorSummary(response)).toContain(
+      'Ba chữ số đầu của số định danh cá nhân không phải mã tỉnh, thành phố hợp lệ.',
+    )
   })
 
   it('registers a citizen who can then sign in, and refuses the same citizen ID twice', async () => {
     const visitor = new Visitor(t.app)
     await visitor.get('/register')
-    const form = { fullName: 'Hoàng Thị Thu', citizenId: '004190001234', phone: '0912 345 678', email: '', password: 'matkhau12345', passwordConfirm: 'matkhau12345' }
+    const form = {
+      fullName: 'Hoàng Thị Thu',
+      citizenId: '004190001234',
+      phone: '0912 345 678',
+      email: '',
+      password: 'matkhau12345',
+      passwordConfirm: 'matkhau12345',
+    }
     const response = await visitor.post('/register', form)
     expect(response.statusCode).toBe(303)
     const login = await visitor.login('0912345678', 'matkhau12345')
@@ -180,15 +206,32 @@ describe('account', () => {
   it('changes the password after checking the current one', async () => {
     const visitor = new Visitor(t.app)
     await visitor.get('/register')
-    await visitor.post('/register', { fullName: 'Lý Văn Bình', citizenId: '004095001111', phone: '0911111111', password: 'matkhau12345', passwordConfirm: 'matkhau12345' })
+    await visitor.post('/register', {
+      fullName: 'Lý Văn Bình',
+      citizenId: '004095001111',
+      phone: '0911111111',
+      password: 'matkhau12345',
+      passwordConfirm: 'matkhau12345',
+    })
     await visitor.login('0911111111', 'matkhau12345')
     await visitor.get('/account')
-    const wrong = await visitor.post('/account/password', { currentPassword: 'nope-nope-1', password: 'matkhaumoi678', passwordConfirm: 'matkhaumoi678' })
+    const wrong = await visitor.post('/account/password', {
+      currentPassword: 'nope-nope-1',
+      password: 'matkhaumoi678',
+      passwordConfirm: 'matkhaumoi678',
+    })
     expect(wrong.statusCode).toBe(422)
     expect(errorSummary(wrong)).toContain('Mật khẩu hiện tại không đúng.')
-    const ok = await visitor.post('/account/password', { currentPassword: 'matkhau12345', password: 'matkhaumoi678', passwordConfirm: 'matkhaumoi678' })
+    const ok = await visitor.post('/account/password', {
+      currentPassword: 'matkhau12345',
+      password: 'matkhaumoi678',
+      passwordConfirm: 'matkhaumoi678',
+    })
     expect(ok.statusCode).toBe(303)
-    expect((await new Visitor(t.app).post('/login', { login: '0911111111', password: 'matkhaumoi678' })).statusCode).toBe(303)
+    expect(
+      (await new Visitor(t.app).post('/login', { login: '0911111111', password: 'matkhaumoi678' }))
+        .statusCode,
+    ).toBe(303)
   })
 
   it('creates a personal access token shown once, accepted by the API until revoked', async () => {

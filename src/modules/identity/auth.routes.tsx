@@ -22,7 +22,13 @@ export function authRoutes(auth: AuthService, config: Config) {
   return async function routes(app: FastifyInstance) {
     const loginLimit = { rateLimit: { max: 20, timeWindow: '1 minute' } }
 
-    const renderLogin = (ctx: PageContext, reply: FastifyReply, values: Form, errors?: FieldErrors, status = 200) => {
+    const renderLogin = (
+      ctx: PageContext,
+      reply: FastifyReply,
+      values: Form,
+      errors?: FieldErrors,
+      status = 200,
+    ) => {
       const t = translator(messages, ctx.lang)
       return sendPage(
         reply,
@@ -30,10 +36,28 @@ export function authRoutes(auth: AuthService, config: Config) {
           <h1 safe>{t('loginTitle')}</h1>
           <ErrorSummary errors={errors} title={translator(common, ctx.lang)('errorSummaryTitle')} />
           <p safe>{t('loginIntro')}</p>
-          <form method="post" action={`${paths.login}?next=${encodeURIComponent(values.next ?? '')}`} novalidate>
+          <form
+            method="post"
+            action={`${paths.login}?next=${encodeURIComponent(values.next ?? '')}`}
+            novalidate
+          >
             <CsrfField token={ctx.csrf} />
-            <TextField name="login" label={t('loginField')} value={values.login} error={errors?.login} autocomplete="username" required />
-            <TextField name="password" type="password" label={t('password')} error={errors?.password} autocomplete="current-password" required />
+            <TextField
+              name="login"
+              label={t('loginField')}
+              value={values.login}
+              error={errors?.login}
+              autocomplete="username"
+              required
+            />
+            <TextField
+              name="password"
+              type="password"
+              label={t('password')}
+              error={errors?.password}
+              autocomplete="current-password"
+              required
+            />
             <button type="submit" safe>
               {t('loginButton')}
             </button>
@@ -77,25 +101,45 @@ export function authRoutes(auth: AuthService, config: Config) {
         if (request.sessionId) await auth.logout(request.sessionId, auditContext(request))
         const result = await auth.login(form.login!, form.password!, auditContext(request))
         startSession(reply, result.sessionToken)
-        if (result.stage === 'second_factor') return reply.redirect(`${paths.secondFactor}?next=${encodeURIComponent(next)}`, 303)
+        if (result.stage === 'second_factor')
+          return reply.redirect(`${paths.secondFactor}?next=${encodeURIComponent(next)}`, 303)
         if (result.stage === 'second_factor_setup') return reply.redirect(paths.secondFactorSetup, 303)
-        return reply.redirect(next || (result.user.kind === 'official' ? paths.backoffice : paths.account), 303)
+        return reply.redirect(
+          next || (result.user.kind === 'official' ? paths.backoffice : paths.account),
+          303,
+        )
       } catch (error) {
         if (error instanceof AppError && (error.statusCode === 401 || error.statusCode === 423)) {
-          return renderLogin(ctx, reply, { login: form.login, next }, { login: error.message }, error.statusCode)
+          return renderLogin(
+            ctx,
+            reply,
+            { login: form.login, next },
+            { login: error.message },
+            error.statusCode,
+          )
         }
         throw error
       }
     })
 
-    const pendingSession = async (request: FastifyRequest, stage: 'second_factor' | 'second_factor_setup') => {
+    const pendingSession = async (
+      request: FastifyRequest,
+      stage: 'second_factor' | 'second_factor_setup',
+    ) => {
       const token = request.cookies[SESSION_COOKIE]
       const resolved = token ? await auth.resolveSession(token) : null
       if (!resolved || resolved.session.stage !== stage) throw new UnauthenticatedError()
       return resolved.session
     }
 
-    const renderCode = (ctx: PageContext, reply: FastifyReply, setup: { secret: string; uri: string } | null, action: string, errors?: FieldErrors, status = 200) => {
+    const renderCode = (
+      ctx: PageContext,
+      reply: FastifyReply,
+      setup: { secret: string; uri: string } | null,
+      action: string,
+      errors?: FieldErrors,
+      status = 200,
+    ) => {
       const t = translator(messages, ctx.lang)
       const title = setup ? t('totpSetupTitle') : t('secondFactorTitle')
       return sendPage(
@@ -120,7 +164,15 @@ export function authRoutes(auth: AuthService, config: Config) {
           )}
           <form method="post" action={action} novalidate>
             <CsrfField token={ctx.csrf} />
-            <TextField name="code" label={t('code')} error={errors?.code} inputmode="numeric" autocomplete="one-time-code" maxlength={6} required />
+            <TextField
+              name="code"
+              label={t('code')}
+              error={errors?.code}
+              inputmode="numeric"
+              autocomplete="one-time-code"
+              maxlength={6}
+              required
+            />
             <button type="submit" safe>
               {t('confirm')}
             </button>
@@ -139,7 +191,8 @@ export function authRoutes(auth: AuthService, config: Config) {
       try {
         await auth.completeSecondFactor(session.sessionId, body(request).code ?? '', auditContext(request))
       } catch (error) {
-        if (error instanceof ValidationError) return renderCode(app.pageContext(request, reply), reply, null, request.url, error.fields, 422)
+        if (error instanceof ValidationError)
+          return renderCode(app.pageContext(request, reply), reply, null, request.url, error.fields, 422)
         throw error
       }
       return reply.redirect(safeNext((request.query as Form).next, '') || paths.backoffice, 303)
@@ -153,16 +206,33 @@ export function authRoutes(auth: AuthService, config: Config) {
     app.get(paths.secondFactorSetup, async (request, reply) => {
       const session = await pendingSession(request, 'second_factor_setup')
       const user = await auth.loadActorById(session.userId)
-      return renderCode(app.pageContext(request, reply), reply, await setupView(user.userId, user.username), paths.secondFactorSetup)
+      return renderCode(
+        app.pageContext(request, reply),
+        reply,
+        await setupView(user.userId, user.username),
+        paths.secondFactorSetup,
+      )
     })
     app.post(paths.secondFactorSetup, { config: loginLimit }, async (request, reply) => {
       const session = await pendingSession(request, 'second_factor_setup')
       const user = await auth.loadActorById(session.userId)
       try {
-        await auth.confirmTotpEnrolment(session.userId, body(request).code ?? '', { ...auditContext(request), actorId: user.userId, actorLabel: user.username }, session.sessionId)
+        await auth.confirmTotpEnrolment(
+          session.userId,
+          body(request).code ?? '',
+          { ...auditContext(request), actorId: user.userId, actorLabel: user.username },
+          session.sessionId,
+        )
       } catch (error) {
         if (error instanceof ValidationError) {
-          return renderCode(app.pageContext(request, reply), reply, await setupView(user.userId, user.username), paths.secondFactorSetup, error.fields, 422)
+          return renderCode(
+            app.pageContext(request, reply),
+            reply,
+            await setupView(user.userId, user.username),
+            paths.secondFactorSetup,
+            error.fields,
+            422,
+          )
         }
         throw error
       }
@@ -175,7 +245,13 @@ export function authRoutes(auth: AuthService, config: Config) {
       return redirectWithFlash(reply, '/', translator(messages, request.lang)('loggedOut'))
     })
 
-    const renderRegister = (ctx: PageContext, reply: FastifyReply, values: Form, errors?: FieldErrors, status = 200) => {
+    const renderRegister = (
+      ctx: PageContext,
+      reply: FastifyReply,
+      values: Form,
+      errors?: FieldErrors,
+      status = 200,
+    ) => {
       const t = translator(messages, ctx.lang)
       return sendPage(
         reply,
@@ -185,12 +261,58 @@ export function authRoutes(auth: AuthService, config: Config) {
           <p safe>{t('registerIntro')}</p>
           <form method="post" action={paths.register} novalidate>
             <CsrfField token={ctx.csrf} />
-            <TextField name="fullName" label={t('fullName')} value={values.fullName} error={errors?.fullName} autocomplete="name" required />
-            <TextField name="citizenId" label={t('citizenId')} hint={t('citizenIdHint')} value={values.citizenId} error={errors?.citizenId} inputmode="numeric" maxlength={12} required />
-            <TextField name="phone" label={t('phone')} hint={t('phoneHint')} value={values.phone} error={errors?.phone} type="tel" autocomplete="tel" />
-            <TextField name="email" label={t('email')} value={values.email} error={errors?.email} type="email" autocomplete="email" />
-            <TextField name="password" type="password" label={t('password')} hint={t('passwordHint')} error={errors?.password} autocomplete="new-password" required />
-            <TextField name="passwordConfirm" type="password" label={t('passwordConfirm')} error={errors?.passwordConfirm} autocomplete="new-password" required />
+            <TextField
+              name="fullName"
+              label={t('fullName')}
+              value={values.fullName}
+              error={errors?.fullName}
+              autocomplete="name"
+              required
+            />
+            <TextField
+              name="citizenId"
+              label={t('citizenId')}
+              hint={t('citizenIdHint')}
+              value={values.citizenId}
+              error={errors?.citizenId}
+              inputmode="numeric"
+              maxlength={12}
+              required
+            />
+            <TextField
+              name="phone"
+              label={t('phone')}
+              hint={t('phoneHint')}
+              value={values.phone}
+              error={errors?.phone}
+              type="tel"
+              autocomplete="tel"
+            />
+            <TextField
+              name="email"
+              label={t('email')}
+              value={values.email}
+              error={errors?.email}
+              type="email"
+              autocomplete="email"
+            />
+            <TextField
+              name="password"
+              type="password"
+              label={t('password')}
+              hint={t('passwordHint')}
+              error={errors?.password}
+              autocomplete="new-password"
+              required
+            />
+            <TextField
+              name="passwordConfirm"
+              type="password"
+              label={t('passwordConfirm')}
+              error={errors?.passwordConfirm}
+              autocomplete="new-password"
+              required
+            />
             <button type="submit" safe>
               {t('registerButton')}
             </button>
@@ -200,7 +322,9 @@ export function authRoutes(auth: AuthService, config: Config) {
       )
     }
 
-    app.get(paths.register, async (request, reply) => renderRegister(app.pageContext(request, reply), reply, {}))
+    app.get(paths.register, async (request, reply) =>
+      renderRegister(app.pageContext(request, reply), reply, {}),
+    )
     app.post(paths.register, { config: loginLimit }, async (request, reply) => {
       const form = body(request)
       try {

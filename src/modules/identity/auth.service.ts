@@ -74,11 +74,31 @@ export function createAuthService(deps: AuthDeps) {
     const user = await findUserByLogin(db, normaliseText(login))
     if (!user) {
       await verifyPassword(DUMMY_HASH, password)
-      await appendAudit(db, ctx, { action: 'auth.login_failed', outcome: 'failed', details: { login: login.slice(0, 100), reason: 'unknown_user' } }, now)
+      await appendAudit(
+        db,
+        ctx,
+        {
+          action: 'auth.login_failed',
+          outcome: 'failed',
+          details: { login: login.slice(0, 100), reason: 'unknown_user' },
+        },
+        now,
+      )
       throw new LoginError()
     }
     if (user.locked_until && user.locked_until > now) {
-      await appendAudit(db, { ...ctx, actorId: user.id, actorLabel: user.username }, { action: 'auth.login_failed', outcome: 'failed', objectType: 'user', objectId: user.id, details: { reason: 'locked' } }, now)
+      await appendAudit(
+        db,
+        { ...ctx, actorId: user.id, actorLabel: user.username },
+        {
+          action: 'auth.login_failed',
+          outcome: 'failed',
+          objectType: 'user',
+          objectId: user.id,
+          details: { reason: 'locked' },
+        },
+        now,
+      )
       throw new AppError(423, 'account_locked', lockedMessage(user.locked_until))
     }
     const ok = user.status === 'active' && (await verifyPassword(user.password_hash, password))
@@ -93,8 +113,31 @@ export function createAuthService(deps: AuthDeps) {
           .where('id', '=', user.id)
           .execute()
         const userCtx = { ...ctx, actorId: user.id, actorLabel: user.username }
-        await appendAudit(tx, userCtx, { action: 'auth.login_failed', outcome: 'failed', objectType: 'user', objectId: user.id, details: { reason: user.status === 'active' ? 'bad_password' : 'disabled', failures } }, now)
-        if (lock) await appendAudit(tx, userCtx, { action: 'auth.locked', outcome: 'denied', objectType: 'user', objectId: user.id, details: { until: lockedUntil!.toISOString() } }, now)
+        await appendAudit(
+          tx,
+          userCtx,
+          {
+            action: 'auth.login_failed',
+            outcome: 'failed',
+            objectType: 'user',
+            objectId: user.id,
+            details: { reason: user.status === 'active' ? 'bad_password' : 'disabled', failures },
+          },
+          now,
+        )
+        if (lock)
+          await appendAudit(
+            tx,
+            userCtx,
+            {
+              action: 'auth.locked',
+              outcome: 'denied',
+              objectType: 'user',
+              objectId: user.id,
+              details: { until: lockedUntil!.toISOString() },
+            },
+            now,
+          )
       })
       if (lockedUntil) throw new AppError(423, 'account_locked', lockedMessage(lockedUntil))
       throw new LoginError()
@@ -120,9 +163,23 @@ export function createAuthService(deps: AuthDeps) {
         })
         .execute()
       if (stage === 'active') {
-        await t(tx).updateTable('users').set({ failed_logins: 0, locked_until: null, last_login_at: now }).where('id', '=', user.id).execute()
+        await t(tx)
+          .updateTable('users')
+          .set({ failed_logins: 0, locked_until: null, last_login_at: now })
+          .where('id', '=', user.id)
+          .execute()
       }
-      await appendAudit(tx, { ...ctx, actorId: user.id, actorLabel: user.username }, { action: stage === 'active' ? 'auth.login' : 'auth.password_ok', objectType: 'user', objectId: user.id, details: { stage } }, now)
+      await appendAudit(
+        tx,
+        { ...ctx, actorId: user.id, actorLabel: user.username },
+        {
+          action: stage === 'active' ? 'auth.login' : 'auth.password_ok',
+          objectType: 'user',
+          objectId: user.id,
+          details: { stage },
+        },
+        now,
+      )
     })
     return { sessionToken, stage, user }
   }
@@ -130,18 +187,41 @@ export function createAuthService(deps: AuthDeps) {
   /** Second step: a TOTP code from the official's authenticator app. */
   async function completeSecondFactor(sessionId: string, code: string, ctx: AuditContext): Promise<void> {
     const now = clock()
-    const session = await t(db).selectFrom('sessions').selectAll().where('id', '=', sessionId).executeTakeFirst()
+    const session = await t(db)
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', '=', sessionId)
+      .executeTakeFirst()
     const user = session && (await findUserById(db, session.user_id))
-    if (!session || !user || session.stage !== 'second_factor' || !user.totp_secret) throw new LoginError('Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.')
+    if (!session || !user || session.stage !== 'second_factor' || !user.totp_secret)
+      throw new LoginError('Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.')
     const userCtx = { ...ctx, actorId: user.id, actorLabel: user.username }
     if (!verifyTotp(user.totp_secret, code, now)) {
-      await appendAudit(db, userCtx, { action: 'auth.second_factor_failed', outcome: 'failed', objectType: 'user', objectId: user.id }, now)
+      await appendAudit(
+        db,
+        userCtx,
+        { action: 'auth.second_factor_failed', outcome: 'failed', objectType: 'user', objectId: user.id },
+        now,
+      )
       throw new ValidationError({ code: 'Mã xác thực không đúng hoặc đã hết hạn.' })
     }
     await inTransaction(db, async (tx) => {
-      await t(tx).updateTable('sessions').set({ stage: 'active', last_seen_at: now }).where('id', '=', sessionId).execute()
-      await t(tx).updateTable('users').set({ failed_logins: 0, locked_until: null, last_login_at: now }).where('id', '=', user.id).execute()
-      await appendAudit(tx, userCtx, { action: 'auth.login', objectType: 'user', objectId: user.id, details: { secondFactor: 'totp' } }, now)
+      await t(tx)
+        .updateTable('sessions')
+        .set({ stage: 'active', last_seen_at: now })
+        .where('id', '=', sessionId)
+        .execute()
+      await t(tx)
+        .updateTable('users')
+        .set({ failed_logins: 0, locked_until: null, last_login_at: now })
+        .where('id', '=', user.id)
+        .execute()
+      await appendAudit(
+        tx,
+        userCtx,
+        { action: 'auth.login', objectType: 'user', objectId: user.id, details: { secondFactor: 'totp' } },
+        now,
+      )
     })
   }
 
@@ -162,33 +242,68 @@ export function createAuthService(deps: AuthDeps) {
     return user.totp_secret
   }
 
-  async function confirmTotpEnrolment(userId: string, code: string, ctx: AuditContext, sessionId: string | null): Promise<void> {
+  async function confirmTotpEnrolment(
+    userId: string,
+    code: string,
+    ctx: AuditContext,
+    sessionId: string | null,
+  ): Promise<void> {
     const now = clock()
     const user = await findUserById(db, userId)
-    if (!user?.totp_secret) throw new ValidationError({ code: 'Chưa tạo khóa bí mật. Vui lòng tải lại trang.' })
-    if (!verifyTotp(user.totp_secret, code, now)) throw new ValidationError({ code: 'Mã xác thực không đúng hoặc đã hết hạn.' })
+    if (!user?.totp_secret)
+      throw new ValidationError({ code: 'Chưa tạo khóa bí mật. Vui lòng tải lại trang.' })
+    if (!verifyTotp(user.totp_secret, code, now))
+      throw new ValidationError({ code: 'Mã xác thực không đúng hoặc đã hết hạn.' })
     await inTransaction(db, async (tx) => {
-      await t(tx).updateTable('users').set({ totp_enabled_at: now, updated_at: now }).where('id', '=', userId).execute()
+      await t(tx)
+        .updateTable('users')
+        .set({ totp_enabled_at: now, updated_at: now })
+        .where('id', '=', userId)
+        .execute()
       if (sessionId) {
-        await t(tx).updateTable('sessions').set({ stage: 'active' }).where('id', '=', sessionId).where('stage', '=', 'second_factor_setup').execute()
-        await t(tx).updateTable('users').set({ last_login_at: now, failed_logins: 0 }).where('id', '=', userId).execute()
+        await t(tx)
+          .updateTable('sessions')
+          .set({ stage: 'active' })
+          .where('id', '=', sessionId)
+          .where('stage', '=', 'second_factor_setup')
+          .execute()
+        await t(tx)
+          .updateTable('users')
+          .set({ last_login_at: now, failed_logins: 0 })
+          .where('id', '=', userId)
+          .execute()
       }
-      await appendAudit(tx, { ...ctx, actorId: userId, actorLabel: user.username }, { action: 'user.totp_enabled', objectType: 'user', objectId: userId }, now)
+      await appendAudit(
+        tx,
+        { ...ctx, actorId: userId, actorLabel: user.username },
+        { action: 'user.totp_enabled', objectType: 'user', objectId: userId },
+        now,
+      )
     })
   }
 
   async function disableTotp(actor: Actor, password: string, ctx: AuditContext): Promise<void> {
     const user = await findUserById(db, actor.userId)
-    if (!user || !(await verifyPassword(user.password_hash, password))) throw new ValidationError({ currentPassword: 'Mật khẩu hiện tại không đúng.' })
-    if (await secondFactorRequired(user)) throw new ValidationError({ currentPassword: 'Đơn vị của bạn yêu cầu xác thực hai lớp; không thể tắt.' })
+    if (!user || !(await verifyPassword(user.password_hash, password)))
+      throw new ValidationError({ currentPassword: 'Mật khẩu hiện tại không đúng.' })
+    if (await secondFactorRequired(user))
+      throw new ValidationError({
+        currentPassword: 'Đơn vị của bạn yêu cầu xác thực hai lớp; không thể tắt.',
+      })
     await inTransaction(db, async (tx) => {
-      await t(tx).updateTable('users').set({ totp_secret: null, totp_enabled_at: null, updated_at: clock() }).where('id', '=', actor.userId).execute()
+      await t(tx)
+        .updateTable('users')
+        .set({ totp_secret: null, totp_enabled_at: null, updated_at: clock() })
+        .where('id', '=', actor.userId)
+        .execute()
       await appendAudit(tx, ctx, { action: 'user.totp_disabled', objectType: 'user', objectId: actor.userId })
     })
   }
 
   /** Finds the session behind a cookie; expired or idle sessions are removed on sight. */
-  async function resolveSession(token: string): Promise<{ session: SessionInfo; actor: Actor | null } | null> {
+  async function resolveSession(
+    token: string,
+  ): Promise<{ session: SessionInfo; actor: Actor | null } | null> {
     const now = clock()
     const id = sha256(token)
     const session = await t(db).selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst()
@@ -209,29 +324,50 @@ export function createAuthService(deps: AuthDeps) {
 
   async function logout(sessionId: string, ctx: AuditContext): Promise<void> {
     await inTransaction(db, async (tx) => {
-      const deleted = await t(tx).deleteFrom('sessions').where('id', '=', sessionId).returning('user_id').executeTakeFirst()
-      if (deleted) await appendAudit(tx, ctx, { action: 'auth.logout', objectType: 'user', objectId: deleted.user_id })
+      const deleted = await t(tx)
+        .deleteFrom('sessions')
+        .where('id', '=', sessionId)
+        .returning('user_id')
+        .executeTakeFirst()
+      if (deleted)
+        await appendAudit(tx, ctx, { action: 'auth.logout', objectType: 'user', objectId: deleted.user_id })
     })
   }
 
-  async function changePassword(actor: Actor, raw: Record<string, unknown>, ctx: AuditContext, keepSessionId: string | null): Promise<void> {
+  async function changePassword(
+    actor: Actor,
+    raw: Record<string, unknown>,
+    ctx: AuditContext,
+    keepSessionId: string | null,
+  ): Promise<void> {
     const errors: FieldErrors = {}
     const user = await findUserById(db, actor.userId)
     if (!user) throw new NotFoundError()
     const current = typeof raw.currentPassword === 'string' ? raw.currentPassword : ''
-    if (!(await verifyPassword(user.password_hash, current))) errors.currentPassword = 'Mật khẩu hiện tại không đúng.'
+    if (!(await verifyPassword(user.password_hash, current)))
+      errors.currentPassword = 'Mật khẩu hiện tại không đúng.'
     const password = checkNewPassword(raw, errors, 'password')
-    if (!errors.password && password === current) errors.password = 'Mật khẩu mới phải khác mật khẩu hiện tại.'
+    if (!errors.password && password === current)
+      errors.password = 'Mật khẩu mới phải khác mật khẩu hiện tại.'
     if (Object.keys(errors).length) throw new ValidationError(errors)
     const hash = await hashPassword(password)
     const now = clock()
     await inTransaction(db, async (tx) => {
-      await t(tx).updateTable('users').set({ password_hash: hash, password_changed_at: now, updated_at: now }).where('id', '=', actor.userId).execute()
+      await t(tx)
+        .updateTable('users')
+        .set({ password_hash: hash, password_changed_at: now, updated_at: now })
+        .where('id', '=', actor.userId)
+        .execute()
       // Other devices signed in with the old password are signed out.
       let sessions = t(tx).deleteFrom('sessions').where('user_id', '=', actor.userId)
       if (keepSessionId) sessions = sessions.where('id', '<>', keepSessionId)
       await sessions.execute()
-      await appendAudit(tx, ctx, { action: 'user.password_changed', objectType: 'user', objectId: actor.userId }, now)
+      await appendAudit(
+        tx,
+        ctx,
+        { action: 'user.password_changed', objectType: 'user', objectId: actor.userId },
+        now,
+      )
     })
   }
 
@@ -240,7 +376,8 @@ export function createAuthService(deps: AuthDeps) {
     const now = clock()
     const errors: FieldErrors = {}
     const contact = parseContact(raw, errors)
-    if (!contact.email && !contact.phone && !errors.email && !errors.phone) errors.phone = 'Nhập số điện thoại hoặc thư điện tử.'
+    if (!contact.email && !contact.phone && !errors.email && !errors.phone)
+      errors.phone = 'Nhập số điện thoại hoặc thư điện tử.'
     const citizenId = normaliseText(raw.citizenId).replace(/\s/g, '')
     const idProblem = citizenIdProblem(citizenId, now)
     if (idProblem) errors.citizenId = idProblem
@@ -249,12 +386,21 @@ export function createAuthService(deps: AuthDeps) {
       const clash = await t(db)
         .selectFrom('users')
         .select(['citizen_id', 'phone', 'email'])
-        .where((eb) => eb.or([eb('citizen_id', '=', citizenId), ...(contact.phone ? [eb('phone', '=', contact.phone)] : []), ...(contact.email ? [eb(eb.fn('lower', ['email']), '=', contact.email)] : [])]))
+        .where((eb) =>
+          eb.or([
+            eb('citizen_id', '=', citizenId),
+            ...(contact.phone ? [eb('phone', '=', contact.phone)] : []),
+            ...(contact.email ? [eb(eb.fn('lower', ['email']), '=', contact.email)] : []),
+          ]),
+        )
         .execute()
       for (const row of clash) {
-        if (row.citizen_id === citizenId) errors.citizenId = 'Số định danh này đã có tài khoản. Hãy đăng nhập hoặc liên hệ bộ phận một cửa.'
-        if (contact.phone && row.phone === contact.phone) errors.phone = 'Số điện thoại này đã được dùng cho tài khoản khác.'
-        if (contact.email && row.email?.toLowerCase() === contact.email) errors.email = 'Thư điện tử này đã được dùng cho tài khoản khác.'
+        if (row.citizen_id === citizenId)
+          errors.citizenId = 'Số định danh này đã có tài khoản. Hãy đăng nhập hoặc liên hệ bộ phận một cửa.'
+        if (contact.phone && row.phone === contact.phone)
+          errors.phone = 'Số điện thoại này đã được dùng cho tài khoản khác.'
+        if (contact.email && row.email?.toLowerCase() === contact.email)
+          errors.email = 'Thư điện tử này đã được dùng cho tài khoản khác.'
       }
     }
     if (Object.keys(errors).length) throw new ValidationError(errors)
@@ -280,19 +426,32 @@ export function createAuthService(deps: AuthDeps) {
         })
         .returningAll()
         .executeTakeFirstOrThrow()
-      await t(tx).insertInto('role_assignments').values({ user_id: user.id, role: 'citizen', unit_id: null, granted_by: null }).execute()
-      await appendAudit(tx, { ...ctx, actorId: user.id, actorLabel: user.username }, { action: 'user.registered', objectType: 'user', objectId: user.id, details: { kind: 'citizen' } }, now)
+      await t(tx)
+        .insertInto('role_assignments')
+        .values({ user_id: user.id, role: 'citizen', unit_id: null, granted_by: null })
+        .execute()
+      await appendAudit(
+        tx,
+        { ...ctx, actorId: user.id, actorLabel: user.username },
+        { action: 'user.registered', objectType: 'user', objectId: user.id, details: { kind: 'citizen' } },
+        now,
+      )
       return user
     })
   }
 
   // Personal access tokens: shown once, stored as SHA-256, expiring, revocable.
-  async function createToken(actor: Actor, raw: Record<string, unknown>, ctx: AuditContext): Promise<{ token: string; id: string; expiresAt: Date }> {
+  async function createToken(
+    actor: Actor,
+    raw: Record<string, unknown>,
+    ctx: AuditContext,
+  ): Promise<{ token: string; id: string; expiresAt: Date }> {
     const errors: FieldErrors = {}
     const name = normaliseText(raw.name)
     if (name.length < 1 || name.length > 100) errors.name = 'Nhập tên gợi nhớ cho khóa (1–100 ký tự).'
     const days = Number(raw.expiresInDays ?? 90)
-    if (!Number.isInteger(days) || days < 1 || days > 365) errors.expiresInDays = 'Thời hạn phải từ 1 đến 365 ngày.'
+    if (!Number.isInteger(days) || days < 1 || days > 365)
+      errors.expiresInDays = 'Thời hạn phải từ 1 đến 365 ngày.'
     if (Object.keys(errors).length) throw new ValidationError(errors)
     const token = `${TOKEN_PREFIX}${randomToken(30)}`
     const now = clock()
@@ -300,10 +459,28 @@ export function createAuthService(deps: AuthDeps) {
     return inTransaction(db, async (tx) => {
       const row = await t(tx)
         .insertInto('access_tokens')
-        .values({ user_id: actor.userId, name, token_hash: sha256(token), prefix: token.slice(0, 10), expires_at: expiresAt, last_used_at: null, revoked_at: null })
+        .values({
+          user_id: actor.userId,
+          name,
+          token_hash: sha256(token),
+          prefix: token.slice(0, 10),
+          expires_at: expiresAt,
+          last_used_at: null,
+          revoked_at: null,
+        })
         .returning('id')
         .executeTakeFirstOrThrow()
-      await appendAudit(tx, ctx, { action: 'token.created', objectType: 'access_token', objectId: row.id, details: { name, expiresAt: expiresAt.toISOString() } }, now)
+      await appendAudit(
+        tx,
+        ctx,
+        {
+          action: 'token.created',
+          objectType: 'access_token',
+          objectId: row.id,
+          details: { name, expiresAt: expiresAt.toISOString() },
+        },
+        now,
+      )
       return { token, id: row.id, expiresAt }
     })
   }
@@ -330,14 +507,23 @@ export function createAuthService(deps: AuthDeps) {
         .returning('id')
         .executeTakeFirst()
       if (!row) throw new NotFoundError('Không tìm thấy khóa truy cập này.')
-      await appendAudit(tx, ctx, { action: 'token.revoked', objectType: 'access_token', objectId: tokenId }, now)
+      await appendAudit(
+        tx,
+        ctx,
+        { action: 'token.revoked', objectType: 'access_token', objectId: tokenId },
+        now,
+      )
     })
   }
 
   async function resolveToken(token: string): Promise<Actor | null> {
     if (!token.startsWith(TOKEN_PREFIX)) return null
     const now = clock()
-    const row = await t(db).selectFrom('access_tokens').selectAll().where('token_hash', '=', sha256(token)).executeTakeFirst()
+    const row = await t(db)
+      .selectFrom('access_tokens')
+      .selectAll()
+      .where('token_hash', '=', sha256(token))
+      .executeTakeFirst()
     if (!row || row.revoked_at || row.expires_at <= now) return null
     const user = await findUserById(db, row.user_id)
     if (!user || user.status !== 'active') return null

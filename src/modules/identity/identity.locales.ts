@@ -14,7 +14,8 @@ export const messages = defineMessages(
     code: 'Mã xác thực',
     confirm: 'Xác nhận',
     totpSetupTitle: 'Thiết lập xác thực hai lớp',
-    totpSetupIntro: 'Đơn vị của bạn yêu cầu xác thực hai lớp. Thêm khóa bí mật dưới đây vào ứng dụng xác thực (Google Authenticator, Microsoft Authenticator, FreeOTP…), rồi nhập mã 6 chữ số mà ứng dụng hiển thị.',
+    totpSetupIntro:
+      'Đơn vị của bạn yêu cầu xác thực hai lớp. Thêm khóa bí mật dưới đây vào ứng dụng xác thực (Google Authenticator, Microsoft Authenticator, FreeOTP…), rồi nhập mã 6 chữ số mà ứng dụng hiển thị.',
     secretKey: 'Khóa bí mật',
     setupUri: 'Địa chỉ thiết lập',
     registerTitle: 'Đăng ký tài khoản công dân',
@@ -51,7 +52,8 @@ export const messages = defineMessages(
     totpEnabled: 'Đã bật xác thực hai lớp.',
     totpDisabled: 'Đã tắt xác thực hai lớp.',
     tokensTitle: 'Khóa truy cập API',
-    tokensIntro: 'Dùng cho các chương trình gọi API /api/v1 với tiêu đề Authorization: Bearer. Khóa chỉ hiển thị một lần.',
+    tokensIntro:
+      'Dùng cho các chương trình gọi API /api/v1 với tiêu đề Authorization: Bearer. Khóa chỉ hiển thị một lần.',
     tokenName: 'Tên gợi nhớ',
     tokenDays: 'Thời hạn (ngày)',
     tokenCreate: 'Tạo khóa',
@@ -129,7 +131,8 @@ export const messages = defineMessages(
     code: 'Authentication code',
     confirm: 'Confirm',
     totpSetupTitle: 'Set up two-factor authentication',
-    totpSetupIntro: 'Your unit requires two-factor authentication. Add the secret key below to your authenticator app (Google Authenticator, Microsoft Authenticator, FreeOTP…), then enter the 6-digit code it shows.',
+    totpSetupIntro:
+      'Your unit requires two-factor authentication. Add the secret key below to your authenticator app (Google Authenticator, Microsoft Authenticator, FreeOTP…), then enter the 6-digit code it shows.',
     secretKey: 'Secret key',
     setupUri: 'Setup address',
     registerTitle: 'Register a citizen account',
@@ -166,7 +169,8 @@ export const messages = defineMessages(
     totpEnabled: 'Two-factor authentication is on.',
     totpDisabled: 'Two-factor authentication is off.',
     tokensTitle: 'API access tokens',
-    tokensIntro: 'For programs calling /api/v1 with an Authorization: Bearer header. A token is shown only once.',
+    tokensIntro:
+      'For programs calling /api/v1 with an Authorization: Bearer header. A token is shown only once.',
     tokenName: 'Name',
     tokenDays: 'Valid for (days)',
     tokenCreate: 'Create token',

@@ -7,15 +7,24 @@ const ids: Record<string, string> = {}
 
 beforeAll(async () => {
   t = await createTestApp()
-  const users = await sql<{ id: string; username: string }>`select id, username from users`.execute(t.database.db)
+  const users = await sql<{ id: string; username: string }>`select id, username from users`.execute(
+    t.database.db,
+  )
   for (const u of users.rows) ids[u.username] = u.id
-  const units = await sql<{ id: string; key: string }>`select id, key from org_units where key in ('so-khcn', 'phuong-thuc-phan', 'so-tai-chinh')`.execute(t.database.db)
+  const units = await sql<{
+    id: string
+    key: string
+  }>`select id, key from org_units where key in ('so-khcn', 'phuong-thuc-phan', 'so-tai-chinh')`.execute(
+    t.database.db,
+  )
   for (const u of units.rows) ids[u.key] = u.id
 })
 afterAll(() => t.close())
 
 async function deniedCount(): Promise<number> {
-  const result = await sql<{ n: number }>`select count(*)::int as n from audit_log where action = 'permission.denied'`.execute(t.database.db)
+  const result = await sql<{
+    n: number
+  }>`select count(*)::int as n from audit_log where action = 'permission.denied'`.execute(t.database.db)
   return result.rows[0]!.n
 }
 
@@ -74,7 +83,10 @@ describe('unit administrators', () => {
       status: 'disabled',
     })
     expect(response.statusCode).toBe(403)
-    const row = await sql<{ full_name: string; status: string }>`select full_name, status from users where username = 'motcua.thucphan'`.execute(t.database.db)
+    const row = await sql<{
+      full_name: string
+      status: string
+    }>`select full_name, status from users where username = 'motcua.thucphan'`.execute(t.database.db)
     expect(row.rows[0]).toEqual({ full_name: 'Đàm Văn Lực', status: 'active' })
     expect(await deniedCount()).toBeGreaterThanOrEqual(before + 2)
   })
@@ -97,9 +109,14 @@ describe('unit administrators', () => {
     const visitor = new Visitor(t.app)
     await visitor.login('qt.sokhcn')
     await visitor.get(`/admin/users/${ids['chuyenvien.sokhcn']}`)
-    const response = await visitor.post(`/admin/users/${ids['chuyenvien.sokhcn']}/roles`, { role: 'system_admin', unitId: ids['so-khcn']! })
+    const response = await visitor.post(`/admin/users/${ids['chuyenvien.sokhcn']}/roles`, {
+      role: 'system_admin',
+      unitId: ids['so-khcn']!,
+    })
     expect(response.statusCode).toBe(422)
-    const roles = await sql<{ role: string }>`select role from role_assignments where user_id = ${ids['chuyenvien.sokhcn']}`.execute(t.database.db)
+    const roles = await sql<{
+      role: string
+    }>`select role from role_assignments where user_id = ${ids['chuyenvien.sokhcn']}`.execute(t.database.db)
     expect(roles.rows.map((r) => r.role)).toEqual(['specialist'])
   })
 
@@ -124,7 +141,10 @@ describe('API permissions', () => {
     await visitor.get('/account')
     const page = await visitor.post('/account/tokens', { name: 'api', expiresInDays: '1' })
     const token = html(page).querySelector('.notice .secret')!.text.trim()
-    const response = await t.app.inject({ url: `/api/v1/users/${ids['motcua.thucphan']}`, headers: { authorization: `Bearer ${token}` } })
+    const response = await t.app.inject({
+      url: `/api/v1/users/${ids['motcua.thucphan']}`,
+      headers: { authorization: `Bearer ${token}` },
+    })
     expect(response.statusCode).toBe(403)
     expect(response.json().error.message).toBe('Bạn không có quyền thực hiện thao tác này.')
   })

@@ -20,7 +20,9 @@ export function findUserByLogin(q: Queryable, login: string) {
   return t(q)
     .selectFrom('users')
     .selectAll()
-    .where((eb) => eb.or([eb('username', '=', value), eb(eb.fn('lower', ['email']), '=', value), eb('phone', '=', value)]))
+    .where((eb) =>
+      eb.or([eb('username', '=', value), eb(eb.fn('lower', ['email']), '=', value), eb('phone', '=', value)]),
+    )
     .executeTakeFirst()
 }
 
@@ -34,17 +36,37 @@ export function findAssignments(q: Queryable, userIds: string[]) {
     .execute()
 }
 
-export type UserListFilter = { q?: string; unitIds?: string[]; kind?: string; after?: { name: string; id: string } }
+export type UserListFilter = {
+  q?: string
+  unitIds?: string[]
+  kind?: string
+  after?: { name: string; id: string }
+}
 
 /** Keyset pagination on (full_name, id): stable and index-backed however deep the page. */
 export function listUsers(q: Queryable, filter: UserListFilter, limit: number) {
   let query = t(q)
     .selectFrom('users')
-    .select(['id', 'kind', 'username', 'full_name', 'email', 'phone', 'home_unit_id', 'status', 'last_login_at'])
+    .select([
+      'id',
+      'kind',
+      'username',
+      'full_name',
+      'email',
+      'phone',
+      'home_unit_id',
+      'status',
+      'last_login_at',
+    ])
     .orderBy('full_name')
     .orderBy('id')
     .limit(limit)
-  if (filter.unitIds) query = query.where('home_unit_id', 'in', filter.unitIds.length ? filter.unitIds : ['00000000-0000-0000-0000-000000000000'])
+  if (filter.unitIds)
+    query = query.where(
+      'home_unit_id',
+      'in',
+      filter.unitIds.length ? filter.unitIds : ['00000000-0000-0000-0000-000000000000'],
+    )
   if (filter.kind) query = query.where('kind', '=', filter.kind as UserRow['kind'])
   if (filter.q) {
     const like = `%${filter.q}%`
@@ -57,7 +79,9 @@ export function listUsers(q: Queryable, filter: UserListFilter, limit: number) {
   }
   if (filter.after) {
     const { name, id } = filter.after
-    query = query.where((eb) => eb.or([eb('full_name', '>', name), eb.and([eb('full_name', '=', name), eb('id', '>', id)])]))
+    query = query.where((eb) =>
+      eb.or([eb('full_name', '>', name), eb.and([eb('full_name', '=', name), eb('id', '>', id)])]),
+    )
   }
   return query.execute()
 }

@@ -17,25 +17,98 @@ export const DEMO_ACCOUNTS: {
   includeSubtree: boolean
   label: string
 }[] = [
-  { username: 'quantri', fullName: 'Nông Văn Quản', kind: 'official', unitKey: 'ubnd-tinh', role: 'system_admin', includeSubtree: true, label: 'Quản trị hệ thống (toàn tỉnh)' },
-  { username: 'qt.sokhcn', fullName: 'Hoàng Thị Mai', kind: 'official', unitKey: 'so-khcn', role: 'unit_admin', includeSubtree: true, label: 'Quản trị đơn vị — Sở Khoa học và Công nghệ' },
-  { username: 'lanhdao.sokhcn', fullName: 'Lương Văn Thành', kind: 'official', unitKey: 'so-khcn', role: 'unit_leader', includeSubtree: false, label: 'Lãnh đạo — Sở Khoa học và Công nghệ' },
-  { username: 'chuyenvien.sokhcn', fullName: 'Bế Thị Hạnh', kind: 'official', unitKey: 'so-khcn', role: 'specialist', includeSubtree: false, label: 'Chuyên viên — Sở Khoa học và Công nghệ' },
-  { username: 'motcua.thucphan', fullName: 'Đàm Văn Lực', kind: 'official', unitKey: 'phuong-thuc-phan', role: 'receiving_officer', includeSubtree: false, label: 'Cán bộ một cửa — UBND phường Thục Phán' },
-  { username: 'qt.thucphan', fullName: 'Ma Thị Lan', kind: 'official', unitKey: 'phuong-thuc-phan', role: 'unit_admin', includeSubtree: false, label: 'Quản trị đơn vị — UBND phường Thục Phán' },
-  { username: 'congdan', fullName: 'Nguyễn Văn An', kind: 'citizen', unitKey: null, role: 'citizen', includeSubtree: false, label: 'Công dân' },
+  {
+    username: 'quantri',
+    fullName: 'Nông Văn Quản',
+    kind: 'official',
+    unitKey: 'ubnd-tinh',
+    role: 'system_admin',
+    includeSubtree: true,
+    label: 'Quản trị hệ thống (toàn tỉnh)',
+  },
+  {
+    username: 'qt.sokhcn',
+    fullName: 'Hoàng Thị Mai',
+    kind: 'official',
+    unitKey: 'so-khcn',
+    role: 'unit_admin',
+    includeSubtree: true,
+    label: 'Quản trị đơn vị — Sở Khoa học và Công nghệ',
+  },
+  {
+    username: 'lanhdao.sokhcn',
+    fullName: 'Lương Văn Thành',
+    kind: 'official',
+    unitKey: 'so-khcn',
+    role: 'unit_leader',
+    includeSubtree: false,
+    label: 'Lãnh đạo — Sở Khoa học và Công nghệ',
+  },
+  {
+    username: 'chuyenvien.sokhcn',
+    fullName: 'Bế Thị Hạnh',
+    kind: 'official',
+    unitKey: 'so-khcn',
+    role: 'specialist',
+    includeSubtree: false,
+    label: 'Chuyên viên — Sở Khoa học và Công nghệ',
+  },
+  {
+    username: 'motcua.thucphan',
+    fullName: 'Đàm Văn Lực',
+    kind: 'official',
+    unitKey: 'phuong-thuc-phan',
+    role: 'receiving_officer',
+    includeSubtree: false,
+    label: 'Cán bộ một cửa — UBND phường Thục Phán',
+  },
+  {
+    username: 'qt.thucphan',
+    fullName: 'Ma Thị Lan',
+    kind: 'official',
+    unitKey: 'phuong-thuc-phan',
+    role: 'unit_admin',
+    includeSubtree: false,
+    label: 'Quản trị đơn vị — UBND phường Thục Phán',
+  },
+  {
+    username: 'congdan',
+    fullName: 'Nguyễn Văn An',
+    kind: 'citizen',
+    unitKey: null,
+    role: 'citizen',
+    includeSubtree: false,
+    label: 'Công dân',
+  },
 ]
 
 /** Idempotent: accounts that already exist are left as they are. */
-export async function seedDemoUsers(db: Db, users: UsersService, organisation: OrganisationService): Promise<number> {
+export async function seedDemoUsers(
+  db: Db,
+  users: UsersService,
+  organisation: OrganisationService,
+): Promise<number> {
   let created = 0
   for (const account of DEMO_ACCOUNTS) {
-    const exists = await tablesOf<IdentityTables>(db).selectFrom('users').select('id').where('username', '=', account.username).executeTakeFirst()
+    const exists = await tablesOf<IdentityTables>(db)
+      .selectFrom('users')
+      .select('id')
+      .where('username', '=', account.username)
+      .executeTakeFirst()
     if (exists) continue
     const unit = account.unitKey ? await organisation.findUnitByKey(account.unitKey) : undefined
-    if (account.unitKey && !unit) throw new Error(`Seed unit ${account.unitKey} is missing from data/seed/org-units.csv`)
+    if (account.unitKey && !unit)
+      throw new Error(`Seed unit ${account.unitKey} is missing from data/seed/org-units.csv`)
     await users.createUserTrusted(
-      { username: account.username, fullName: account.fullName, password: DEMO_PASSWORD, kind: account.kind, homeUnitId: unit?.id ?? null, role: account.role, includeSubtree: account.includeSubtree },
+      {
+        username: account.username,
+        fullName: account.fullName,
+        password: DEMO_PASSWORD,
+        kind: account.kind,
+        homeUnitId: unit?.id ?? null,
+        role: account.role,
+        includeSubtree: account.includeSubtree,
+      },
       { ...SYSTEM_CONTEXT, actorLabel: 'seed' },
     )
     created++

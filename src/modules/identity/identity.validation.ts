@@ -39,15 +39,20 @@ export function parseContact(raw: Record<string, unknown>, errors: FieldErrors):
   const fullName = normaliseText(raw.fullName)
   if (fullName.length < 2 || fullName.length > 150) errors.fullName = 'Nhập họ và tên (2–150 ký tự).'
   const emailRaw = normaliseText(raw.email).toLowerCase()
-  if (emailRaw && (!EMAIL.test(emailRaw) || emailRaw.length > 200)) errors.email = 'Địa chỉ thư điện tử không hợp lệ.'
+  if (emailRaw && (!EMAIL.test(emailRaw) || emailRaw.length > 200))
+    errors.email = 'Địa chỉ thư điện tử không hợp lệ.'
   const phoneRaw = normaliseText(raw.phone)
   const phone = phoneRaw ? normalisePhone(phoneRaw) : ''
   if (phone && !/^0\d{9}$/.test(phone)) errors.phone = 'Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0.'
   return { fullName, email: emailRaw || null, phone: phone || null }
 }
 
-export function checkNewPassword(raw: Record<string, unknown>, errors: FieldErrors, field = 'password'): string {
-  const password = typeof raw[field] === 'string' ? (raw[field] as string) : ''
+export function checkNewPassword(
+  raw: Record<string, unknown>,
+  errors: FieldErrors,
+  field = 'password',
+): string {
+  const password = typeof raw[field] === 'string' ? raw[field] : ''
   const problem = passwordProblem(password)
   if (problem) errors[field] = problem
   else if (raw.passwordConfirm !== undefined && raw.passwordConfirm !== password) {

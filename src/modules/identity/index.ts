@@ -23,13 +23,18 @@ export function createIdentityModule(deps: AuthDeps) {
     if (header && request.url.startsWith('/api/')) {
       const [scheme, token] = header.split(' ', 2)
       const actor = scheme?.toLowerCase() === 'bearer' && token ? await auth.resolveToken(token.trim()) : null
-      if (!actor) throw new AppError(401, 'invalid_token', 'Khóa truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.')
+      if (!actor)
+        throw new AppError(401, 'invalid_token', 'Khóa truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.')
       return { actor, via: 'token', sessionId: null }
     }
     const cookie = request.cookies[SESSION_COOKIE]
     const resolved = cookie ? await auth.resolveSession(cookie) : null
     if (!resolved) return { actor: null, via: null, sessionId: null }
-    return { actor: resolved.actor, via: resolved.actor ? 'session' : null, sessionId: resolved.session.sessionId }
+    return {
+      actor: resolved.actor,
+      via: resolved.actor ? 'session' : null,
+      sessionId: resolved.session.sessionId,
+    }
   }
 
   return {

@@ -1,5 +1,12 @@
 import { appendAudit, type AuditContext } from '../../platform/audit/audit.js'
-import { authorize, can, ForbiddenError, grantsWith, type Actor, type UnitRef } from '../../platform/auth/actor.js'
+import {
+  authorize,
+  can,
+  ForbiddenError,
+  grantsWith,
+  type Actor,
+  type UnitRef,
+} from '../../platform/auth/actor.js'
 import { hashPassword } from '../../platform/auth/password.js'
 import { assignableBy, Permission, ROLES, type Role } from '../../platform/auth/roles.js'
 import type { Queryable } from '../../platform/db/database.js'
@@ -9,9 +16,20 @@ import { tablesOf } from '../../platform/db/tables.js'
 import { NotFoundError, ValidationError, type FieldErrors } from '../../platform/http/errors.js'
 import type { OrgUnit } from '../organisation/index.js'
 import type { AuthDeps } from './auth.service.js'
-import { findAssignments, findUserById, listUsers as listUserRows, type UserRow } from './identity.repository.js'
+import {
+  findAssignments,
+  findUserById,
+  listUsers as listUserRows,
+  type UserRow,
+} from './identity.repository.js'
 import type { IdentityTables, UserKind } from './identity.tables.js'
-import { checkNewPassword, citizenIdProblem, normaliseText, parseContact, parseUsername } from './identity.validation.js'
+import {
+  checkNewPassword,
+  citizenIdProblem,
+  normaliseText,
+  parseContact,
+  parseUsername,
+} from './identity.validation.js'
 
 const t = (q: Queryable) => tablesOf<IdentityTables>(q)
 
@@ -38,19 +56,30 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
     const grants = grantsWith(actor, permission)
     const units = await organisation.listUnits({})
     return units
-      .filter((u) => grants.some((g) => g.unitId === u.id || (g.includeSubtree && g.unitPath && u.path.startsWith(g.unitPath))))
+      .filter((u) =>
+        grants.some(
+          (g) => g.unitId === u.id || (g.includeSubtree && g.unitPath && u.path.startsWith(g.unitPath)),
+        ),
+      )
       .map((u) => u.id)
   }
 
   async function view(user: UserRow): Promise<UserView> {
     const assignments = await findAssignments(db, [user.id])
-    const unitIds = [user.home_unit_id, ...assignments.map((a) => a.unit_id)].filter((id): id is string => !!id)
+    const unitIds = [user.home_unit_id, ...assignments.map((a) => a.unit_id)].filter(
+      (id): id is string => !!id,
+    )
     const units = new Map((await organisation.findUnitsByIds([...new Set(unitIds)])).map((u) => [u.id, u]))
     const { password_hash: _h, totp_secret: _s, ...rest } = user
     return {
       ...rest,
       homeUnit: user.home_unit_id ? (units.get(user.home_unit_id) ?? null) : null,
-      assignments: assignments.map((a) => ({ id: a.id, role: a.role, unit: a.unit_id ? (units.get(a.unit_id) ?? null) : null, includeSubtree: a.include_subtree })),
+      assignments: assignments.map((a) => ({
+        id: a.id,
+        role: a.role,
+        unit: a.unit_id ? (units.get(a.unit_id) ?? null) : null,
+        includeSubtree: a.include_subtree,
+      })),
     }
   }
 
@@ -72,19 +101,46 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
     if (!user) throw new NotFoundError('Không tìm thấy người dùng.')
     await authorizeOnUser(actor, user, Permission.usersRead)
     // Reading a person's contact details and citizen ID is itself recorded.
-    await appendAudit(db, ctx, { action: 'personal_data.viewed', objectType: 'user', objectId: user.id, unitId: user.home_unit_id, details: { fields: ['email', 'phone', 'citizen_id'] } }, clock())
+    await appendAudit(
+      db,
+      ctx,
+      {
+        action: 'personal_data.viewed',
+        objectType: 'user',
+        objectId: user.id,
+        unitId: user.home_unit_id,
+        details: { fields: ['email', 'phone', 'citizen_id'] },
+      },
+      clock(),
+    )
     return view(user)
   }
 
-  async function listUsers(actor: Actor, filter: { q?: string; after?: { name: string; id: string } }, limit = 50) {
+  async function listUsers(
+    actor: Actor,
+    filter: { q?: string; after?: { name: string; id: string } },
+    limit = 50,
+  ) {
     authorize(actor, Permission.usersRead)
     const unitIds = await scopeUnitIds(actor, Permission.usersRead)
     return listUserRows(db, { q: filter.q, unitIds, kind: 'official', after: filter.after }, limit)
   }
 
-  type OfficialInput = { username: string; fullName: string; email: string | null; phone: string | null; homeUnit: OrgUnit; password: string; kind: UserKind; citizenId: string | null }
+  type OfficialInput = {
+    username: string
+    fullName: string
+    email: string | null
+    phone: string | null
+    homeUnit: OrgUnit
+    password: string
+    kind: UserKind
+    citizenId: string | null
+  }
 
-  async function parseOfficial(raw: Record<string, unknown>, creating: boolean): Promise<{ input: OfficialInput; errors: FieldErrors }> {
+  async function parseOfficial(
+    raw: Record<string, unknown>,
+    creating: boolean,
+  ): Promise<{ input: OfficialInput; errors: FieldErrors }> {
     const errors: FieldErrors = {}
     const username = creating ? parseUsername(raw.username, errors) : ''
     const contact = parseContact(raw, errors)
@@ -95,7 +151,17 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
       if (problem) errors.citizenId = problem
     }
     const password = creating ? checkNewPassword(raw, errors) : ''
-    return { input: { username, ...contact, homeUnit: homeUnit!, password, kind: 'official', citizenId: citizenIdRaw || null }, errors }
+    return {
+      input: {
+        username,
+        ...contact,
+        homeUnit: homeUnit!,
+        password,
+        kind: 'official',
+        citizenId: citizenIdRaw || null,
+      },
+      errors,
+    }
   }
 
   async function uniquenessErrors(input: OfficialInput, exceptId: string | null, errors: FieldErrors) {
@@ -113,22 +179,31 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
       )
       .execute()
     for (const row of rows.filter((r) => r.id !== exceptId)) {
-      if (input.username && row.username === input.username) errors.username = 'Tên đăng nhập đã có người dùng.'
-      if (input.email && row.email?.toLowerCase() === input.email) errors.email = 'Thư điện tử đã được dùng cho tài khoản khác.'
-      if (input.phone && row.phone === input.phone) errors.phone = 'Số điện thoại đã được dùng cho tài khoản khác.'
-      if (input.citizenId && row.citizen_id === input.citizenId) errors.citizenId = 'Số định danh đã được dùng cho tài khoản khác.'
+      if (input.username && row.username === input.username)
+        errors.username = 'Tên đăng nhập đã có người dùng.'
+      if (input.email && row.email?.toLowerCase() === input.email)
+        errors.email = 'Thư điện tử đã được dùng cho tài khoản khác.'
+      if (input.phone && row.phone === input.phone)
+        errors.phone = 'Số điện thoại đã được dùng cho tài khoản khác.'
+      if (input.citizenId && row.citizen_id === input.citizenId)
+        errors.citizenId = 'Số định danh đã được dùng cho tài khoản khác.'
     }
   }
 
   /** An administrator creates an official's account in a unit they manage, optionally with a first role. */
-  async function createOfficial(actor: Actor, raw: Record<string, unknown>, ctx: AuditContext): Promise<UserRow> {
+  async function createOfficial(
+    actor: Actor,
+    raw: Record<string, unknown>,
+    ctx: AuditContext,
+  ): Promise<UserRow> {
     authorize(actor, Permission.usersManage)
     const { input, errors } = await parseOfficial(raw, true)
     if (input.homeUnit && !can(actor, Permission.usersManage, unitRef(input.homeUnit))) {
       errors.homeUnitId = 'Bạn không quản lý đơn vị này.'
     }
     const role = typeof raw.role === 'string' && raw.role !== '' ? raw.role : null
-    if (role !== null && !mayAssign(actor, role, input.homeUnit)) errors.role = 'Bạn không được giao vai trò này.'
+    if (role !== null && !mayAssign(actor, role, input.homeUnit))
+      errors.role = 'Bạn không được giao vai trò này.'
     if (Object.keys(errors).length === 0) await uniquenessErrors(input, null, errors)
     if (Object.keys(errors).length) throw new ValidationError(errors)
     const passwordHash = await hashPassword(input.password)
@@ -136,38 +211,126 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
     return inTransaction(db, async (tx) => {
       const user = await t(tx)
         .insertInto('users')
-        .values({ kind: 'official', username: input.username, full_name: input.fullName, email: input.email, phone: input.phone, citizen_id: input.citizenId, tax_code: null, home_unit_id: input.homeUnit.id, password_hash: passwordHash, totp_secret: null, totp_enabled_at: null, locked_until: null, password_changed_at: null, last_login_at: null })
+        .values({
+          kind: 'official',
+          username: input.username,
+          full_name: input.fullName,
+          email: input.email,
+          phone: input.phone,
+          citizen_id: input.citizenId,
+          tax_code: null,
+          home_unit_id: input.homeUnit.id,
+          password_hash: passwordHash,
+          totp_secret: null,
+          totp_enabled_at: null,
+          locked_until: null,
+          password_changed_at: null,
+          last_login_at: null,
+        })
         .returningAll()
         .executeTakeFirstOrThrow()
-      await appendAudit(tx, ctx, { action: 'user.created', objectType: 'user', objectId: user.id, unitId: input.homeUnit.id, details: { username: input.username, fullName: input.fullName } }, now)
+      await appendAudit(
+        tx,
+        ctx,
+        {
+          action: 'user.created',
+          objectType: 'user',
+          objectId: user.id,
+          unitId: input.homeUnit.id,
+          details: { username: input.username, fullName: input.fullName },
+        },
+        now,
+      )
       if (role) {
-        await t(tx).insertInto('role_assignments').values({ user_id: user.id, role: role as Role, unit_id: input.homeUnit.id, include_subtree: false, granted_by: actor.userId }).execute()
-        await appendAudit(tx, ctx, { action: 'role.assigned', objectType: 'user', objectId: user.id, unitId: input.homeUnit.id, details: { role, includeSubtree: false } }, now)
+        await t(tx)
+          .insertInto('role_assignments')
+          .values({
+            user_id: user.id,
+            role: role as Role,
+            unit_id: input.homeUnit.id,
+            include_subtree: false,
+            granted_by: actor.userId,
+          })
+          .execute()
+        await appendAudit(
+          tx,
+          ctx,
+          {
+            action: 'role.assigned',
+            objectType: 'user',
+            objectId: user.id,
+            unitId: input.homeUnit.id,
+            details: { role, includeSubtree: false },
+          },
+          now,
+        )
       }
       return user
     })
   }
 
-  async function updateOfficial(actor: Actor, id: string, raw: Record<string, unknown>, ctx: AuditContext): Promise<UserRow> {
+  async function updateOfficial(
+    actor: Actor,
+    id: string,
+    raw: Record<string, unknown>,
+    ctx: AuditContext,
+  ): Promise<UserRow> {
     const user = isUuid(id) ? await findUserById(db, id) : undefined
     if (!user) throw new NotFoundError('Không tìm thấy người dùng.')
     await authorizeOnUser(actor, user, Permission.usersManage)
-    const { input, errors } = await parseOfficial({ ...raw, homeUnitId: raw.homeUnitId ?? user.home_unit_id }, false)
-    if (input.homeUnit && input.homeUnit.id !== user.home_unit_id && !can(actor, Permission.usersManage, unitRef(input.homeUnit))) {
+    const { input, errors } = await parseOfficial(
+      { ...raw, homeUnitId: raw.homeUnitId ?? user.home_unit_id },
+      false,
+    )
+    if (
+      input.homeUnit &&
+      input.homeUnit.id !== user.home_unit_id &&
+      !can(actor, Permission.usersManage, unitRef(input.homeUnit))
+    ) {
       errors.homeUnitId = 'Bạn không quản lý đơn vị này.'
     }
-    const status = raw.status === 'disabled' ? 'disabled' : raw.status === 'active' || raw.status === undefined ? 'active' : null
+    const status =
+      raw.status === 'disabled'
+        ? 'disabled'
+        : raw.status === 'active' || raw.status === undefined
+          ? 'active'
+          : null
     if (status === null) errors.status = 'Trạng thái không hợp lệ.'
-    if (status === 'disabled' && user.id === actor.userId) errors.status = 'Bạn không thể tự khóa tài khoản của mình.'
+    if (status === 'disabled' && user.id === actor.userId)
+      errors.status = 'Bạn không thể tự khóa tài khoản của mình.'
     if (Object.keys(errors).length === 0) await uniquenessErrors({ ...input, username: '' }, user.id, errors)
     if (Object.keys(errors).length) throw new ValidationError(errors)
     const now = clock()
-    const changes = { full_name: input.fullName, email: input.email, phone: input.phone, citizen_id: input.citizenId, home_unit_id: input.homeUnit.id, status: (status ?? 'active') as 'active' | 'disabled' }
+    const changes = {
+      full_name: input.fullName,
+      email: input.email,
+      phone: input.phone,
+      citizen_id: input.citizenId,
+      home_unit_id: input.homeUnit.id,
+      status: status ?? 'active',
+    }
     const before = Object.fromEntries(Object.keys(changes).map((k) => [k, user[k as keyof typeof changes]]))
     return inTransaction(db, async (tx) => {
-      const updated = await t(tx).updateTable('users').set({ ...changes, updated_at: now }).where('id', '=', user.id).returningAll().executeTakeFirstOrThrow()
-      if (changes.status === 'disabled') await t(tx).deleteFrom('sessions').where('user_id', '=', user.id).execute()
-      await appendAudit(tx, ctx, { action: 'user.updated', objectType: 'user', objectId: user.id, unitId: input.homeUnit.id, details: { before, after: changes } }, now)
+      const updated = await t(tx)
+        .updateTable('users')
+        .set({ ...changes, updated_at: now })
+        .where('id', '=', user.id)
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      if (changes.status === 'disabled')
+        await t(tx).deleteFrom('sessions').where('user_id', '=', user.id).execute()
+      await appendAudit(
+        tx,
+        ctx,
+        {
+          action: 'user.updated',
+          objectType: 'user',
+          objectId: user.id,
+          unitId: input.homeUnit.id,
+          details: { before, after: changes },
+        },
+        now,
+      )
       return updated
     })
   }
@@ -176,12 +339,18 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
     if (!unit || !(ROLES as readonly string[]).includes(role)) return false
     return actor.grants.some((g) => {
       const allowed = (assignableBy as Partial<Record<Role, readonly Role[]>>)[g.role] ?? []
-      const covers = g.unitId === unit.id || (g.includeSubtree && !!g.unitPath && unit.path.startsWith(g.unitPath))
+      const covers =
+        g.unitId === unit.id || (g.includeSubtree && !!g.unitPath && unit.path.startsWith(g.unitPath))
       return covers && (allowed as readonly string[]).includes(role)
     })
   }
 
-  async function assignRole(actor: Actor, userId: string, raw: Record<string, unknown>, ctx: AuditContext): Promise<void> {
+  async function assignRole(
+    actor: Actor,
+    userId: string,
+    raw: Record<string, unknown>,
+    ctx: AuditContext,
+  ): Promise<void> {
     authorize(actor, Permission.rolesAssign)
     const user = isUuid(userId) ? await findUserById(db, userId) : undefined
     if (!user) throw new NotFoundError('Không tìm thấy người dùng.')
@@ -191,25 +360,66 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
     const role = typeof raw.role === 'string' ? raw.role : ''
     if (!(ROLES as readonly string[]).includes(role) || role === 'citizen') errors.role = 'Chọn vai trò.'
     const unit = await getUnitOrError(raw.unitId, 'unitId', errors)
-    if (!errors.role && unit && !mayAssign(actor, role, unit)) errors.role = 'Bạn không được giao vai trò này tại đơn vị đã chọn.'
+    if (!errors.role && unit && !mayAssign(actor, role, unit))
+      errors.role = 'Bạn không được giao vai trò này tại đơn vị đã chọn.'
     const includeSubtree = raw.includeSubtree === true || raw.includeSubtree === 'on'
     if (Object.keys(errors).length) throw new ValidationError(errors)
     const now = clock()
     await inTransaction(db, async (tx) => {
-      const existing = await t(tx).selectFrom('role_assignments').select('id').where('user_id', '=', user.id).where('role', '=', role as Role).where('unit_id', '=', unit!.id).executeTakeFirst()
+      const existing = await t(tx)
+        .selectFrom('role_assignments')
+        .select('id')
+        .where('user_id', '=', user.id)
+        .where('role', '=', role as Role)
+        .where('unit_id', '=', unit!.id)
+        .executeTakeFirst()
       if (existing) {
-        await t(tx).updateTable('role_assignments').set({ include_subtree: includeSubtree }).where('id', '=', existing.id).execute()
+        await t(tx)
+          .updateTable('role_assignments')
+          .set({ include_subtree: includeSubtree })
+          .where('id', '=', existing.id)
+          .execute()
       } else {
-        await t(tx).insertInto('role_assignments').values({ user_id: user.id, role: role as Role, unit_id: unit!.id, include_subtree: includeSubtree, granted_by: actor.userId }).execute()
+        await t(tx)
+          .insertInto('role_assignments')
+          .values({
+            user_id: user.id,
+            role: role as Role,
+            unit_id: unit!.id,
+            include_subtree: includeSubtree,
+            granted_by: actor.userId,
+          })
+          .execute()
       }
-      await appendAudit(tx, ctx, { action: 'role.assigned', objectType: 'user', objectId: user.id, unitId: unit!.id, details: { role, includeSubtree } }, now)
+      await appendAudit(
+        tx,
+        ctx,
+        {
+          action: 'role.assigned',
+          objectType: 'user',
+          objectId: user.id,
+          unitId: unit!.id,
+          details: { role, includeSubtree },
+        },
+        now,
+      )
     })
   }
 
-  async function revokeRole(actor: Actor, userId: string, assignmentId: string, ctx: AuditContext): Promise<void> {
+  async function revokeRole(
+    actor: Actor,
+    userId: string,
+    assignmentId: string,
+    ctx: AuditContext,
+  ): Promise<void> {
     authorize(actor, Permission.rolesAssign)
     const assignment = isUuid(assignmentId)
-      ? await t(db).selectFrom('role_assignments').selectAll().where('id', '=', assignmentId).where('user_id', '=', userId).executeTakeFirst()
+      ? await t(db)
+          .selectFrom('role_assignments')
+          .selectAll()
+          .where('id', '=', assignmentId)
+          .where('user_id', '=', userId)
+          .executeTakeFirst()
       : undefined
     if (!assignment || !assignment.unit_id) throw new NotFoundError('Không tìm thấy vai trò này.')
     const [unit] = await organisation.findUnitsByIds([assignment.unit_id])
@@ -219,7 +429,18 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
     const now = clock()
     await inTransaction(db, async (tx) => {
       await t(tx).deleteFrom('role_assignments').where('id', '=', assignmentId).execute()
-      await appendAudit(tx, ctx, { action: 'role.revoked', objectType: 'user', objectId: userId, unitId: assignment.unit_id, details: { role: assignment.role } }, now)
+      await appendAudit(
+        tx,
+        ctx,
+        {
+          action: 'role.revoked',
+          objectType: 'user',
+          objectId: userId,
+          unitId: assignment.unit_id,
+          details: { role: assignment.role },
+        },
+        now,
+      )
     })
   }
 
@@ -231,12 +452,24 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
 
   function assignableRoles(actor: Actor): Role[] {
     const roles = new Set<Role>()
-    for (const g of actor.grants) for (const r of (assignableBy as Partial<Record<Role, readonly Role[]>>)[g.role] ?? []) roles.add(r)
+    for (const g of actor.grants)
+      for (const r of (assignableBy as Partial<Record<Role, readonly Role[]>>)[g.role] ?? []) roles.add(r)
     return ROLES.filter((r) => roles.has(r))
   }
 
   /** For the CLI: creates any kind of user with full rights (the operator is trusted). */
-  async function createUserTrusted(input: { username: string; fullName: string; password: string; kind: UserKind; homeUnitId: string | null; role: Role | null; includeSubtree: boolean }, ctx: AuditContext): Promise<UserRow> {
+  async function createUserTrusted(
+    input: {
+      username: string
+      fullName: string
+      password: string
+      kind: UserKind
+      homeUnitId: string | null
+      role: Role | null
+      includeSubtree: boolean
+    },
+    ctx: AuditContext,
+  ): Promise<UserRow> {
     const errors: FieldErrors = {}
     const username = parseUsername(input.username, errors)
     checkNewPassword({ password: input.password }, errors)
@@ -246,19 +479,76 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
     return inTransaction(db, async (tx) => {
       const user = await t(tx)
         .insertInto('users')
-        .values({ kind: input.kind, username, full_name: normaliseText(input.fullName), email: null, phone: null, citizen_id: null, tax_code: null, home_unit_id: input.homeUnitId, password_hash: passwordHash, totp_secret: null, totp_enabled_at: null, locked_until: null, password_changed_at: null, last_login_at: null })
+        .values({
+          kind: input.kind,
+          username,
+          full_name: normaliseText(input.fullName),
+          email: null,
+          phone: null,
+          citizen_id: null,
+          tax_code: null,
+          home_unit_id: input.homeUnitId,
+          password_hash: passwordHash,
+          totp_secret: null,
+          totp_enabled_at: null,
+          locked_until: null,
+          password_changed_at: null,
+          last_login_at: null,
+        })
         .returningAll()
         .executeTakeFirstOrThrow()
-      await appendAudit(tx, ctx, { action: 'user.created', objectType: 'user', objectId: user.id, unitId: input.homeUnitId, details: { username, kind: input.kind } }, now)
+      await appendAudit(
+        tx,
+        ctx,
+        {
+          action: 'user.created',
+          objectType: 'user',
+          objectId: user.id,
+          unitId: input.homeUnitId,
+          details: { username, kind: input.kind },
+        },
+        now,
+      )
       if (input.role) {
-        await t(tx).insertInto('role_assignments').values({ user_id: user.id, role: input.role, unit_id: input.role === 'citizen' ? null : input.homeUnitId, include_subtree: input.includeSubtree, granted_by: null }).execute()
-        await appendAudit(tx, ctx, { action: 'role.assigned', objectType: 'user', objectId: user.id, unitId: input.homeUnitId, details: { role: input.role, includeSubtree: input.includeSubtree } }, now)
+        await t(tx)
+          .insertInto('role_assignments')
+          .values({
+            user_id: user.id,
+            role: input.role,
+            unit_id: input.role === 'citizen' ? null : input.homeUnitId,
+            include_subtree: input.includeSubtree,
+            granted_by: null,
+          })
+          .execute()
+        await appendAudit(
+          tx,
+          ctx,
+          {
+            action: 'role.assigned',
+            objectType: 'user',
+            objectId: user.id,
+            unitId: input.homeUnitId,
+            details: { role: input.role, includeSubtree: input.includeSubtree },
+          },
+          now,
+        )
       }
       return user
     })
   }
 
-  return { getUser, listUsers, createOfficial, updateOfficial, assignRole, revokeRole, manageableUnits, assignableRoles, createUserTrusted, view }
+  return {
+    getUser,
+    listUsers,
+    createOfficial,
+    updateOfficial,
+    assignRole,
+    revokeRole,
+    manageableUnits,
+    assignableRoles,
+    createUserTrusted,
+    view,
+  }
 }
 
 export type UsersService = ReturnType<typeof createUsersService>

@@ -139,6 +139,7 @@ function length(text: string): number {
   return [...text].length
 }
 
+// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 
 /**

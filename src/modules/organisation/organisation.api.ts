@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import { Type, type TSchema } from 'typebox'
 import { authorize } from '../../platform/auth/actor.js'
 import { Permission } from '../../platform/auth/roles.js'
+import { ErrorSchema } from '../../platform/http/openapi.js'
 import { auditContext } from '../../platform/http/plugin.js'
 import { ORG_UNIT_TYPES } from './org-unit.js'
 import { organisationPaths as paths } from './organisation.paths.js'
@@ -35,14 +36,6 @@ export const OrgUnitSchema = Type.Object({
   isSample: Type.Boolean({ description: 'Mã định danh là dữ liệu mẫu, chưa phải mã chính thức' }),
   requireTotp: Type.Boolean({ description: 'Cán bộ của đơn vị phải đăng nhập bằng xác thực hai lớp' }),
   source: nullable(Type.String()),
-})
-
-const ErrorSchema = Type.Object({
-  error: Type.Object({
-    code: Type.String(),
-    message: Type.String(),
-    details: Type.Optional(Type.Unknown()),
-  }),
 })
 
 // Types only: the rules (lengths, code formats, dates) live in the service, which answers 422 with
@@ -103,6 +96,7 @@ export function organisationApi(service: OrganisationService): FastifyPluginAsyn
         schema: {
           tags,
           summary: 'Danh sách đơn vị',
+          security: [],
           description:
             'Cơ cấu tổ chức của tỉnh, công khai. activeOn: chỉ các đơn vị còn hiệu lực vào ngày đó ' +
             '(không gửi: mọi thời kỳ). q: tìm theo tên, không phân biệt dấu và hoa thường.',
@@ -125,6 +119,7 @@ export function organisationApi(service: OrganisationService): FastifyPluginAsyn
         schema: {
           tags,
           summary: 'Thông tin một đơn vị',
+          security: [],
           params: IdParams,
           response: { 200: OrgUnitSchema, 400: ErrorSchema, 404: ErrorSchema },
         },

@@ -98,10 +98,12 @@ describe('the list of units', () => {
     expect(errorSummary(response)).toEqual(['Ngày không hợp lệ (dạng ngày/tháng/năm, ví dụ 01/07/2025).'])
   })
 
-  it('escapes a search term that looks like markup', async () => {
+  it('escapes a search term that tries to break out of its field', async () => {
     const visitor = await signedIn('chuyenvien.sokhcn')
-    const response = await visitor.get(paths.listFiltered({ q: '<script>alert(1)</script>' }))
-    expect(response.body).not.toContain('<script>alert(1)</script>')
+    const attack = '"><script>alert(1)</script>'
+    const page = html(await visitor.get(paths.listFiltered({ q: attack })))
+    expect(page.querySelectorAll('script')).toHaveLength(0)
+    expect(page.querySelector('#q')?.getAttribute('value')).toBe(attack)
   })
 
   it('gives a unit admin edit links only for their own subtree', async () => {

@@ -24,7 +24,8 @@ const messages = defineMessages(
     heading: 'Cao Bằng Province Digital Government',
     lead: 'One platform for citizens, businesses and officials: online public services, the one-stop shop, official documents and data sharing.',
     citizens: 'Citizens and businesses',
-    citizensBody: 'Register with your personal identification number to submit and track administrative procedures.',
+    citizensBody:
+      'Register with your personal identification number to submit and track administrative procedures.',
     officials: 'Officials',
     officialsBody: 'Sign in to handle the work of your unit.',
     developers: 'Developers',
@@ -83,9 +84,7 @@ export function createPortalModule(_deps: ModuleDeps) {
               <li>
                 <h2 safe>{t('developers')}</h2>
                 <p safe>{t('developersBody')}</p>
-                <a href={paths.apiDocs} safe>
-                  API
-                </a>
+                <a href={paths.apiDocs}>API</a>
               </li>
             </ul>
           </Layout>,

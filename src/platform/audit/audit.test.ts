@@ -21,7 +21,11 @@ afterAll(() => database.close())
 
 // Tampering needs the append-only triggers out of the way, as an intruder with table rights would do.
 async function tamper(statement: string) {
-  await sql.raw(`ALTER TABLE audit_log DISABLE TRIGGER USER; ${statement}; ALTER TABLE audit_log ENABLE TRIGGER USER`).execute(database.db)
+  await sql
+    .raw(
+      `ALTER TABLE audit_log DISABLE TRIGGER USER; ${statement}; ALTER TABLE audit_log ENABLE TRIGGER USER`,
+    )
+    .execute(database.db)
 }
 
 describe('audit chain', () => {
@@ -31,13 +35,17 @@ describe('audit chain', () => {
   })
 
   it('refuses updates and deletes through the append-only trigger', async () => {
-    await expect(sql`update audit_log set action = 'x' where seq = 1`.execute(database.db)).rejects.toThrow(/append-only/)
+    await expect(sql`update audit_log set action = 'x' where seq = 1`.execute(database.db)).rejects.toThrow(
+      /append-only/,
+    )
     await expect(sql`delete from audit_log where seq = 1`.execute(database.db)).rejects.toThrow(/append-only/)
   })
 
   it('writes concurrent entries as one unbroken chain', async () => {
     await Promise.all(
-      Array.from({ length: 10 }, (_, i) => appendAudit(database.db, SYSTEM_CONTEXT, { action: 'test.parallel', details: { i } })),
+      Array.from({ length: 10 }, (_, i) =>
+        appendAudit(database.db, SYSTEM_CONTEXT, { action: 'test.parallel', details: { i } }),
+      ),
     )
     expect(await verifyAudit(database.db)).toMatchObject({ ok: true, count: 15 })
   })
@@ -50,8 +58,13 @@ describe('audit chain', () => {
   it('reports a deleted row by its missing number', async () => {
     const fresh = await createTestDatabase()
     try {
-      for (let i = 0; i < 4; i++) await appendAudit(fresh.db, SYSTEM_CONTEXT, { action: 'test.event', details: { i } })
-      await sql.raw(`ALTER TABLE audit_log DISABLE TRIGGER USER; DELETE FROM audit_log WHERE seq = 2; ALTER TABLE audit_log ENABLE TRIGGER USER`).execute(fresh.db)
+      for (let i = 0; i < 4; i++)
+        await appendAudit(fresh.db, SYSTEM_CONTEXT, { action: 'test.event', details: { i } })
+      await sql
+        .raw(
+          `ALTER TABLE audit_log DISABLE TRIGGER USER; DELETE FROM audit_log WHERE seq = 2; ALTER TABLE audit_log ENABLE TRIGGER USER`,
+        )
+        .execute(fresh.db)
       const result = await verifyAudit(fresh.db)
       expect(result).toMatchObject({ ok: false, brokenAt: 2, count: 1 })
       if (!result.ok) expect(result.reason).toMatch(/xóa/)
@@ -63,6 +76,8 @@ describe('audit chain', () => {
 
 describe('canonicalJson', () => {
   it('gives the same text whatever the key order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(canonicalJson({ a: { c: null, d: [1, { x: 1, y: 2 }] }, b: 1 }))
+    expect(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(
+      canonicalJson({ a: { c: null, d: [1, { x: 1, y: 2 }] }, b: 1 }),
+    )
   })
 })

@@ -24,7 +24,9 @@ export type AuditEntry = {
   details?: Record<string, unknown>
 }
 
-type ChainedFields = Omit<AuditLogTable, 'prev_hash' | 'hash' | 'details'> & { details: Record<string, unknown> }
+type ChainedFields = Omit<AuditLogTable, 'prev_hash' | 'hash' | 'details'> & {
+  details: Record<string, unknown>
+}
 
 /** Same bytes for the same content, whatever order jsonb gives the keys back in. */
 export function canonicalJson(value: unknown): string {
@@ -53,7 +55,7 @@ export async function appendAudit(
   now: Date = new Date(),
 ): Promise<void> {
   if (!q.isTransaction) {
-    await (q as Db).transaction().execute((tx) => appendAudit(tx, context, entry, now))
+    await q.transaction().execute((tx) => appendAudit(tx, context, entry, now))
     return
   }
   const tx = q as Tx
@@ -81,7 +83,12 @@ export async function appendAudit(
   const prevHash = last?.hash ?? GENESIS_HASH
   await tx
     .insertInto('audit_log')
-    .values({ ...row, details: JSON.stringify(row.details), prev_hash: prevHash, hash: chainHash(prevHash, row) })
+    .values({
+      ...row,
+      details: JSON.stringify(row.details),
+      prev_hash: prevHash,
+      hash: chainHash(prevHash, row),
+    })
     .execute()
 }
 
@@ -104,13 +111,23 @@ export async function verifyAudit(db: Db, batchSize = 2000): Promise<AuditVerifi
     for (const row of rows) {
       const count = expectedSeq - 1
       if (row.seq !== expectedSeq) {
-        return { ok: false, count, brokenAt: expectedSeq, reason: `bản ghi số ${expectedSeq} đã bị xóa (row deleted)` }
+        return {
+          ok: false,
+          count,
+          brokenAt: expectedSeq,
+          reason: `bản ghi số ${expectedSeq} đã bị xóa (row deleted)`,
+        }
       }
       if (row.prev_hash !== prevHash) {
-        return { ok: false, count, brokenAt: row.seq, reason: 'liên kết với bản ghi trước bị sai (broken link)' }
+        return {
+          ok: false,
+          count,
+          brokenAt: row.seq,
+          reason: 'liên kết với bản ghi trước bị sai (broken link)',
+        }
       }
       const { prev_hash: _p, hash, ...fields } = row
-      if (chainHash(prevHash, fields as ChainedFields) !== hash) {
+      if (chainHash(prevHash, fields) !== hash) {
         return { ok: false, count, brokenAt: row.seq, reason: 'nội dung đã bị sửa (content changed)' }
       }
       prevHash = hash
@@ -120,10 +137,20 @@ export async function verifyAudit(db: Db, batchSize = 2000): Promise<AuditVerifi
   }
 }
 
-export type AuditQuery = { actorId?: string; action?: string; objectId?: string; beforeSeq?: number; limit?: number }
+export type AuditQuery = {
+  actorId?: string
+  action?: string
+  objectId?: string
+  beforeSeq?: number
+  limit?: number
+}
 
 export function listAudit(db: Db, query: AuditQuery) {
-  let q = db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(query.limit ?? 50)
+  let q = db
+    .selectFrom('audit_log')
+    .selectAll()
+    .orderBy('seq', 'desc')
+    .limit(query.limit ?? 50)
   if (query.actorId) q = q.where('actor_id', '=', query.actorId)
   if (query.action) q = q.where('action', '=', query.action)
   if (query.objectId) q = q.where('object_id', '=', query.objectId)

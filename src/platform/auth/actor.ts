@@ -57,7 +57,11 @@ export function can(actor: Actor | null, permission: Permission, unit?: UnitRef)
   )
 }
 
-export function authorize(actor: Actor | null, permission: Permission, unit?: UnitRef): asserts actor is Actor {
+export function authorize(
+  actor: Actor | null,
+  permission: Permission,
+  unit?: UnitRef,
+): asserts actor is Actor {
   if (!actor) throw new UnauthenticatedError()
   if (!can(actor, permission, unit)) throw new ForbiddenError(permission, unit?.id ?? null)
 }

@@ -32,6 +32,8 @@ export type Timestamps = {
  * Widens a database handle (pool or transaction) with a module's own table types; the handle is
  * the same object, so a transaction stays a transaction.
  */
-export function tablesOf<T>(q: Kysely<PlatformTables> | Transaction<PlatformTables>): Kysely<PlatformTables & T> {
+export function tablesOf<T>(
+  q: Kysely<PlatformTables> | Transaction<PlatformTables>,
+): Kysely<PlatformTables & T> {
   return q as unknown as Kysely<PlatformTables & T>
 }

@@ -21,7 +21,12 @@ export class CsrfError extends AppError {
  * Signed double-submit: a random HttpOnly cookie per browser, and in each form its HMAC under the
  * server secret. A forging site can neither read the cookie nor compute the HMAC.
  */
-export function csrfToken(request: FastifyRequest, reply: FastifyReply, secret: string, secure: boolean): string {
+export function csrfToken(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  secret: string,
+  secure: boolean,
+): string {
   let seed = request.cookies[CSRF_COOKIE]
   if (!seed || seed.length < 20) {
     seed = randomToken(18)
@@ -35,6 +40,8 @@ export function csrfToken(request: FastifyRequest, reply: FastifyReply, secret: 
 export function verifyCsrf(request: FastifyRequest, secret: string): void {
   const seed = request.cookies[CSRF_COOKIE]
   const body = request.body as Record<string, unknown> | undefined
-  const sent = (request.headers[CSRF_HEADER] as string | undefined) ?? (body?.[CSRF_FIELD] as string | undefined)
-  if (!seed || typeof sent !== 'string' || !safeEqual(sent, hmac(secret, `csrf:${seed}`))) throw new CsrfError()
+  const sent =
+    (request.headers[CSRF_HEADER] as string | undefined) ?? (body?.[CSRF_FIELD] as string | undefined)
+  if (!seed || typeof sent !== 'string' || !safeEqual(sent, hmac(secret, `csrf:${seed}`)))
+    throw new CsrfError()
 }

@@ -48,7 +48,11 @@ export async function apiDocsRoutes(app: FastifyInstance) {
     const ctx = app.pageContext(request, reply)
     const en = ctx.lang === 'en'
     const rows = Object.entries(doc.paths ?? {}).flatMap(([path, ops]) =>
-      Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path: `/api/v1${path}`, op })),
+      Object.entries(ops).map(([method, op]) => ({
+        method: method.toUpperCase(),
+        path: `/api/v1${path}`,
+        op,
+      })),
     )
     const byTag = new Map<string, typeof rows>()
     for (const row of rows) {
@@ -58,16 +62,14 @@ export async function apiDocsRoutes(app: FastifyInstance) {
     return sendPage(
       reply,
       <Layout ctx={ctx} title="API" wide>
-        <h1 safe>{en ? 'JSON API, version 1' : 'API JSON, phiên bản 1'}</h1>
-        <p safe>
+        <h1>{en ? 'JSON API, version 1' : 'API JSON, phiên bản 1'}</h1>
+        <p>
           {en
             ? 'Authenticate with a personal access token created on your account page: Authorization: Bearer cbp_…. Errors have one shape: { "error": { "code", "message", "details" } }.'
             : 'Xác thực bằng khóa truy cập cá nhân tạo ở trang Tài khoản: Authorization: Bearer cbp_…. Lỗi luôn có dạng { "error": { "code", "message", "details" } }.'}
         </p>
         <p>
-          <a href="/api/openapi.json" safe>
-            {en ? 'OpenAPI 3 document (JSON)' : 'Tài liệu OpenAPI 3 (JSON)'}
-          </a>
+          <a href="/api/openapi.json">{en ? 'OpenAPI 3 document (JSON)' : 'Tài liệu OpenAPI 3 (JSON)'}</a>
         </p>
         {[...byTag.entries()].map(([tag, ops]) => (
           <section>
@@ -75,9 +77,9 @@ export async function apiDocsRoutes(app: FastifyInstance) {
             <table>
               <thead>
                 <tr>
-                  <th scope="col" safe>{en ? 'Method' : 'Phương thức'}</th>
-                  <th scope="col" safe>{en ? 'Path' : 'Đường dẫn'}</th>
-                  <th scope="col" safe>{en ? 'Purpose' : 'Chức năng'}</th>
+                  <th scope="col">{en ? 'Method' : 'Phương thức'}</th>
+                  <th scope="col">{en ? 'Path' : 'Đường dẫn'}</th>
+                  <th scope="col">{en ? 'Purpose' : 'Chức năng'}</th>
                 </tr>
               </thead>
               <tbody>

@@ -74,158 +74,168 @@ export function safeNext(next: unknown, fallback = '/'): string {
     : fallback
 }
 
-export const httpKernel = fp<HttpKernelOptions>(async (app: FastifyInstance, { config, db, resolveActor }) => {
-  const secure = config.secureCookies
+export const httpKernel = fp<HttpKernelOptions>(
+  async (app: FastifyInstance, { config, db, resolveActor }) => {
+    const secure = config.secureCookies
 
-  await app.register(cookie, { secret: config.secretKey })
-  await app.register(formbody, { bodyLimit: config.bodyLimitBytes })
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
+    await app.register(cookie, { secret: config.secretKey })
+    await app.register(formbody, { bodyLimit: config.bodyLimitBytes })
+    await app.register(helmet, {
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+        },
       },
-    },
-    hsts: secure ? { maxAge: 31536000 } : false,
-    crossOriginEmbedderPolicy: false,
-  })
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) =>
-      new AppError(
-        429,
-        'too_many_requests',
-        `Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau ${Math.ceil(context.ttl / 1000)} giây.`,
-      ),
-  })
+      hsts: secure ? { maxAge: 31536000 } : false,
+      crossOriginEmbedderPolicy: false,
+    })
+    await app.register(rateLimit, {
+      global: false,
+      errorResponseBuilder: (_request, context) =>
+        new AppError(
+          429,
+          'too_many_requests',
+          `Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau ${Math.ceil(context.ttl / 1000)} giây.`,
+        ),
+    })
 
-  app.decorateRequest('actor', null)
-  app.decorateRequest('authVia', null)
-  app.decorateRequest('sessionId', null)
-  app.decorateRequest('lang', 'vi')
+    app.decorateRequest('actor', null)
+    app.decorateRequest('authVia', null)
+    app.decorateRequest('sessionId', null)
+    app.decorateRequest('lang', 'vi')
 
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id)
-    const lang = request.cookies[LANG_COOKIE]
-    request.lang = isLang(lang) ? lang : 'vi'
-    const resolved = await resolveActor(request, reply)
-    request.actor = resolved.actor
-    request.authVia = resolved.via
-    request.sessionId = resolved.sessionId
-  })
+    app.addHook('onRequest', async (request, reply) => {
+      reply.header('x-request-id', request.id)
+      const lang = request.cookies[LANG_COOKIE]
+      request.lang = isLang(lang) ? lang : 'vi'
+      const resolved = await resolveActor(request, reply)
+      request.actor = resolved.actor
+      request.authVia = resolved.via
+      request.sessionId = resolved.sessionId
+    })
 
-  // A form or a cookie-authenticated call must prove it came from our own page; bearer-token API calls
-  // carry no ambient credential, so they need no CSRF token.
-  app.addHook('preHandler', async (request) => {
-    if (!STATE_CHANGING.has(request.method) || request.authVia === 'token') return
-    if (request.url.startsWith('/oidc/')) return
-    verifyCsrf(request, config.secretKey)
-  })
+    // A form or a cookie-authenticated call must prove it came from our own page; bearer-token API calls
+    // carry no ambient credential, so they need no CSRF token.
+    app.addHook('preHandler', async (request) => {
+      if (!STATE_CHANGING.has(request.method) || request.authVia === 'token') return
+      if (request.url.startsWith('/oidc/')) return
+      verifyCsrf(request, config.secretKey)
+    })
 
-  app.get('/assets/:name', async (request, reply) => {
-    const asset = assets.get((request.params as { name: string }).name)
-    if (!asset) return sendNotFound(request, reply)
-    return reply
-      .header('cache-control', 'public, max-age=31536000, immutable')
-      .header('etag', `"${asset.etag}"`)
-      .type(asset.type)
-      .send(asset.body)
-  })
-  app.get('/favicon.ico', (_request, reply) => reply.redirect('/assets/favicon.svg', 301))
+    app.get('/assets/:name', async (request, reply) => {
+      const asset = assets.get((request.params as { name: string }).name)
+      if (!asset) return sendNotFound(request, reply)
+      return reply
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .header('etag', `"${asset.etag}"`)
+        .type(asset.type)
+        .send(asset.body)
+    })
+    app.get('/favicon.ico', (_request, reply) => reply.redirect('/assets/favicon.svg', 301))
 
-  app.get('/lang/:lang', async (request, reply) => {
-    const { lang } = request.params as { lang: string }
-    const next = safeNext((request.query as { next?: string }).next)
-    if (isLang(lang)) {
-      reply.setCookie(LANG_COOKIE, lang, { path: '/', sameSite: 'lax', secure, maxAge: 365 * 24 * 3600 })
-    }
-    return reply.redirect(next, 303)
-  })
+    app.get('/lang/:lang', async (request, reply) => {
+      const { lang } = request.params as { lang: string }
+      const next = safeNext((request.query as { next?: string }).next)
+      if (isLang(lang)) {
+        reply.setCookie(LANG_COOKIE, lang, { path: '/', sameSite: 'lax', secure, maxAge: 365 * 24 * 3600 })
+      }
+      return reply.redirect(next, 303)
+    })
 
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
-  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    try {
-      if (await ping(db)) return { status: 'ready', database: 'ok' }
-    } catch (error) {
-      app.log.warn({ err: error }, 'readiness check failed')
-    }
-    return reply.code(503).send(errorBody('not_ready', 'Cơ sở dữ liệu chưa sẵn sàng.'))
-  })
+    app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
+    app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+      try {
+        if (await ping(db)) return { status: 'ready', database: 'ok' }
+      } catch (error) {
+        app.log.warn({ err: error }, 'readiness check failed')
+      }
+      return reply.code(503).send(errorBody('not_ready', 'Cơ sở dữ liệu chưa sẵn sàng.'))
+    })
 
-  app.decorate('pageContext', (request: FastifyRequest, reply: FastifyReply): PageContext => {
-    const flashRaw = request.cookies[FLASH_COOKIE]
-    let flash: string | null = null
-    if (flashRaw) {
-      flash = Buffer.from(flashRaw, 'base64url').toString('utf8')
-      reply.clearCookie(FLASH_COOKIE, { path: '/' })
-    }
-    return {
-      lang: request.lang,
-      path: request.url,
-      csrf: csrfToken(request, reply, config.secretKey, secure),
-      actor: request.actor,
-      requestId: request.id,
-      flash,
-    }
-  })
+    app.decorate('pageContext', (request: FastifyRequest, reply: FastifyReply): PageContext => {
+      const flashRaw = request.cookies[FLASH_COOKIE]
+      let flash: string | null = null
+      if (flashRaw) {
+        flash = Buffer.from(flashRaw, 'base64url').toString('utf8')
+        reply.clearCookie(FLASH_COOKIE, { path: '/' })
+      }
+      return {
+        lang: request.lang,
+        path: request.url,
+        csrf: csrfToken(request, reply, config.secretKey, secure),
+        actor: request.actor,
+        requestId: request.id,
+        flash,
+      }
+    })
 
-  const sendNotFound = (request: FastifyRequest, reply: FastifyReply) => {
-    if (wantsJson(request)) {
-      return reply.code(404).send(errorBody('not_found', 'Không tìm thấy tài nguyên được yêu cầu.'))
-    }
-    const t = translator(common, request.lang)
-    return sendPage(
-      reply,
-      ErrorPage({ ctx: app.pageContext(request, reply), title: t('notFoundTitle'), body: t('notFoundBody') }),
-      404,
-    )
-  }
-  app.setNotFoundHandler(sendNotFound)
-
-  app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    const t = translator(common, request.lang)
-    const json = wantsJson(request)
-
-    if (error instanceof UnauthenticatedError) {
-      if (json) return reply.code(401).send(errorBody('unauthenticated', error.message))
-      return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303)
-    }
-    if (error instanceof ForbiddenError) {
-      await appendAudit(db, auditContext(request), {
-        action: 'permission.denied',
-        outcome: 'denied',
-        unitId: error.unitId,
-        details: { permission: error.permission, method: request.method, url: request.url.split('?')[0] },
-      }).catch((auditError: unknown) => request.log.error({ err: auditError }, 'could not audit a denial'))
-      if (json) return reply.code(403).send(errorBody('forbidden', error.message))
+    const sendNotFound = (request: FastifyRequest, reply: FastifyReply) => {
+      if (wantsJson(request)) {
+        return reply.code(404).send(errorBody('not_found', 'Không tìm thấy tài nguyên được yêu cầu.'))
+      }
+      const t = translator(common, request.lang)
       return sendPage(
         reply,
-        ErrorPage({ ctx: app.pageContext(request, reply), title: t('forbiddenTitle'), body: t('forbiddenBody') }),
-        403,
+        ErrorPage({
+          ctx: app.pageContext(request, reply),
+          title: t('notFoundTitle'),
+          body: t('notFoundBody'),
+        }),
+        404,
       )
     }
+    app.setNotFoundHandler(sendNotFound)
 
-    const mapped = mapError(error, config.bodyLimitBytes)
-    if (mapped.status >= 500) {
-      request.log.error({ err: error }, 'unhandled error')
-    } else {
-      request.log.info({ code: mapped.code, status: mapped.status }, mapped.message)
-    }
-    if (json) return reply.code(mapped.status).send(errorBody(mapped.code, mapped.message, mapped.details))
-    const title = mapped.status >= 500 ? t('serverErrorTitle') : t('badRequestTitle')
-    const body = mapped.status >= 500 ? t('serverErrorBody') : mapped.message
-    return sendPage(reply, ErrorPage({ ctx: app.pageContext(request, reply), title, body }), mapped.status)
-  })
-})
+    app.setErrorHandler(async (error: FastifyError, request, reply) => {
+      const t = translator(common, request.lang)
+      const json = wantsJson(request)
+
+      if (error instanceof UnauthenticatedError) {
+        if (json) return reply.code(401).send(errorBody('unauthenticated', error.message))
+        return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303)
+      }
+      if (error instanceof ForbiddenError) {
+        await appendAudit(db, auditContext(request), {
+          action: 'permission.denied',
+          outcome: 'denied',
+          unitId: error.unitId,
+          details: { permission: error.permission, method: request.method, url: request.url.split('?')[0] },
+        }).catch((auditError: unknown) => request.log.error({ err: auditError }, 'could not audit a denial'))
+        if (json) return reply.code(403).send(errorBody('forbidden', error.message))
+        return sendPage(
+          reply,
+          ErrorPage({
+            ctx: app.pageContext(request, reply),
+            title: t('forbiddenTitle'),
+            body: t('forbiddenBody'),
+          }),
+          403,
+        )
+      }
+
+      const mapped = mapError(error, config.bodyLimitBytes)
+      if (mapped.status >= 500) {
+        request.log.error({ err: error }, 'unhandled error')
+      } else {
+        request.log.info({ code: mapped.code, status: mapped.status }, mapped.message)
+      }
+      if (json) return reply.code(mapped.status).send(errorBody(mapped.code, mapped.message, mapped.details))
+      const title = mapped.status >= 500 ? t('serverErrorTitle') : t('badRequestTitle')
+      const body = mapped.status >= 500 ? t('serverErrorBody') : mapped.message
+      return sendPage(reply, ErrorPage({ ctx: app.pageContext(request, reply), title, body }), mapped.status)
+    })
+  },
+)
 
 type Mapped = { status: number; code: string; message: string; details?: unknown }
 
@@ -250,7 +260,11 @@ function mapError(error: FastifyError, bodyLimit: number): Mapped {
         message: `Dữ liệu gửi lên quá lớn (tối đa ${Math.floor(bodyLimit / 1024)} KB).`,
       }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, code: 'unsupported_media_type', message: 'Kiểu nội dung gửi lên không được hỗ trợ.' }
+      return {
+        status: 415,
+        code: 'unsupported_media_type',
+        message: 'Kiểu nội dung gửi lên không được hỗ trợ.',
+      }
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, code: 'invalid_json', message: 'Nội dung JSON bị trống.' }
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -264,7 +278,11 @@ function mapError(error: FastifyError, bodyLimit: number): Mapped {
   if (status >= 400 && status < 500) {
     return { status, code: 'bad_request', message: 'Yêu cầu không hợp lệ.' }
   }
-  return { status: 500, code: 'internal_error', message: 'Hệ thống gặp sự cố ngoài ý muốn. Vui lòng thử lại sau.' }
+  return {
+    status: 500,
+    code: 'internal_error',
+    message: 'Hệ thống gặp sự cố ngoài ý muốn. Vui lòng thử lại sau.',
+  }
 }
 
 declare module 'fastify' {

@@ -5,9 +5,19 @@ import type { FastifySchemaCompiler } from 'fastify'
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
 
 // Bodies are taken as sent: a string where a number belongs is an error, an unknown field is an error.
-const bodyAjv = addFormats(new Ajv({ allErrors: true, removeAdditional: false, coerceTypes: false, useDefaults: true, strict: false }))
+const bodyAjv = addFormats(
+  new Ajv({ allErrors: true, removeAdditional: false, coerceTypes: false, useDefaults: true, strict: false }),
+)
 // Query strings and path parameters are always text, so they are coerced to the declared types.
-const partAjv = addFormats(new Ajv({ allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true, strict: false }))
+const partAjv = addFormats(
+  new Ajv({
+    allErrors: true,
+    removeAdditional: false,
+    coerceTypes: 'array',
+    useDefaults: true,
+    strict: false,
+  }),
+)
 
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
   (httpPart === 'body' ? bodyAjv : partAjv).compile(schema as object)
@@ -19,7 +29,7 @@ export function describeSchemaErrors(errors: readonly Partial<ErrorObject>[], pa
   return errors.map((error) => {
     const base = (error.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.')
     const params = (error.params ?? {}) as Record<string, unknown>
-    switch (error.keyword) {
+    switch (error.keyword ?? '') {
       case 'required': {
         const field = [base, params.missingProperty].filter(Boolean).join('.')
         return { field, message: `Thiếu trường bắt buộc "${field}".` }
@@ -29,7 +39,10 @@ export function describeSchemaErrors(errors: readonly Partial<ErrorObject>[], pa
         return { field, message: `Trường "${field}" không được chấp nhận.` }
       }
       case 'type':
-        return { field: base || part, message: `Trường "${base || part}" phải có kiểu ${typeName(params.type)}.` }
+        return {
+          field: base || part,
+          message: `Trường "${base || part}" phải có kiểu ${typeName(params.type)}.`,
+        }
       case 'minLength':
         return { field: base, message: `Trường "${base}" phải có ít nhất ${String(params.limit)} ký tự.` }
       case 'maxLength':

@@ -57,7 +57,8 @@ export const common = defineMessages(
     forbiddenTitle: 'Access denied',
     forbiddenBody: 'Your account may not do this. The attempt has been recorded.',
     serverErrorTitle: 'Something went wrong',
-    serverErrorBody: 'An unexpected error occurred. Nothing you saved was lost. Please try again in a few minutes.',
+    serverErrorBody:
+      'An unexpected error occurred. Nothing you saved was lost. Please try again in a few minutes.',
     badRequestTitle: 'Invalid request',
     requestId: 'Request id',
     backHome: 'Back to home',

@@ -15,7 +15,9 @@ export function translator<K extends string>(messages: Messages<K>, lang: Lang):
   const dict = messages[lang]
   return (key, params) => {
     const text = dict[key] ?? messages.vi[key] ?? key
-    return params ? text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`)) : text
+    return params
+      ? text.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? `{${name}}`))
+      : text
   }
 }
 

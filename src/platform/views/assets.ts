@@ -4,7 +4,11 @@ import { readFileSync } from 'node:fs'
 const PUBLIC_DIR = new URL('../../../public/', import.meta.url)
 
 type Asset = { body: Buffer; type: string; etag: string }
-const TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', svg: 'image/svg+xml', ico: 'image/x-icon' }
+const TYPES: Record<string, string> = {
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+  ico: 'image/x-icon',
+}
 
 /** The few static files are read once and served from memory with a content hash in their URL. */
 export const assets = new Map<string, Asset>(

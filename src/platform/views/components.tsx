@@ -139,7 +139,12 @@ export function CheckboxField(props: { name: string; label: string; checked: boo
 }
 
 /** A button that POSTs (logout, revoke): state changes never ride on a GET link. */
-export function PostButton(props: { action: string; csrf: string; label: string; variant?: 'danger' | 'link' }) {
+export function PostButton(props: {
+  action: string
+  csrf: string
+  label: string
+  variant?: 'danger' | 'link'
+}) {
   return (
     <form method="post" action={props.action} class="inline-form">
       <CsrfField token={props.csrf} />
