@@ -18,6 +18,9 @@ CREATE TABLE org_units (
   is_sample       boolean NOT NULL DEFAULT false,
   require_totp    boolean NOT NULL DEFAULT false,
   source          text,
+  -- Fingerprint of the values the seed file last wrote. A row that no longer matches it was changed by
+  -- an official, and a later seed (run at every start) leaves that change alone.
+  seed_hash       text,
   created_at      timestamptz NOT NULL DEFAULT now(),
   updated_at      timestamptz NOT NULL DEFAULT now(),
   CHECK (valid_to IS NULL OR valid_to >= valid_from),

@@ -300,6 +300,7 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
       errors.status = 'Bạn không thể tự khóa tài khoản của mình.'
     if (Object.keys(errors).length === 0) await uniquenessErrors({ ...input, username: '' }, user.id, errors)
     if (Object.keys(errors).length) throw new ValidationError(errors)
+    const nextStatus: 'active' | 'disabled' = status ?? 'active'
     const now = clock()
     const changes = {
       full_name: input.fullName,
@@ -307,7 +308,7 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
       phone: input.phone,
       citizen_id: input.citizenId,
       home_unit_id: input.homeUnit.id,
-      status: status ?? 'active',
+      status: nextStatus,
     }
     const before = Object.fromEntries(Object.keys(changes).map((k) => [k, user[k as keyof typeof changes]]))
     return inTransaction(db, async (tx) => {

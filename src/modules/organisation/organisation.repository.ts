@@ -54,6 +54,15 @@ export async function findUnitByKey(q: Queryable, key: string): Promise<OrgUnit 
   return row && toOrgUnit(row)
 }
 
+/** The unit with the fingerprint of the values the seed last wrote to it. */
+export async function findSeededUnit(
+  q: Queryable,
+  key: string,
+): Promise<{ unit: OrgUnit; seedHash: string | null } | undefined> {
+  const row = await selectUnits(q).where('key', '=', key).executeTakeFirst()
+  return row && { unit: toOrgUnit(row), seedHash: row.seed_hash }
+}
+
 export async function findUnitByAgencyCode(q: Queryable, agencyCode: string): Promise<OrgUnit | undefined> {
   const row = await selectUnits(q).where('agency_code', '=', agencyCode).executeTakeFirst()
   return row && toOrgUnit(row)
@@ -128,4 +137,8 @@ export async function rewriteDescendantPaths(
 
 export async function setUnitLevel(q: Queryable, id: string, level: number, now: Date): Promise<void> {
   await t(q).updateTable('org_units').set({ level, updated_at: now }).where('id', '=', id).execute()
+}
+
+export async function setSeedHash(q: Queryable, id: string, seedHash: string): Promise<void> {
+  await t(q).updateTable('org_units').set({ seed_hash: seedHash }).where('id', '=', id).execute()
 }

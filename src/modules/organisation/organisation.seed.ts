@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { appendAudit, SYSTEM_CONTEXT } from '../../platform/audit/audit.js'
@@ -162,9 +162,32 @@ export function readSeedFile(file = ORG_UNITS_CSV): SeedUnit[] {
   return parentsFirst(readRecords(readFileSync(file, 'utf8')).map(toSeedUnit))
 }
 
+// The columns the seed file decides; require_totp is not among them, so it is always the officials' choice.
+type SeededValues = Pick<
+  OrgUnit,
+  | 'parentId'
+  | 'name'
+  | 'shortName'
+  | 'type'
+  | 'level'
+  | 'agencyCode'
+  | 'adminUnitCode'
+  | 'validFrom'
+  | 'validTo'
+  | 'isSample'
+  | 'source'
+>
+
+function fingerprint(v: SeededValues): string {
+  const values: unknown[] = [v.parentId, v.name, v.shortName, v.type, v.level, v.agencyCode, v.adminUnitCode]
+  values.push(v.validFrom, v.validTo, v.isSample, v.source)
+  return createHash('sha256').update(JSON.stringify(values)).digest('hex')
+}
+
 /**
- * Loads the province's org units from the seed file, matching rows by key: new keys are inserted,
- * known keys get the file's values. require_totp is not in the file, so an official's choice survives.
+ * Loads the province's org units from the seed file, matching rows by key. It runs at every start:
+ * new keys are inserted; a known row takes the file's new values only while nobody has edited it
+ * since the seed last wrote it, so an official's correction (say, the real agency code) survives.
  */
 export async function seedOrgUnits(
   db: Db,
@@ -175,69 +198,82 @@ export async function seedOrgUnits(
     const byKey = new Map<string, OrgUnit>()
     const inserted: string[] = []
     const updated: string[] = []
+    const keptOfficialEdits: string[] = []
     const now = new Date()
 
     for (const seed of units) {
+      const where = `Dòng ${seed.line} (${seed.key})`
       let parent: OrgUnit | undefined
       if (seed.parentKey) {
         parent = byKey.get(seed.parentKey) ?? (await repo.findUnitByKey(tx, seed.parentKey))
-        if (!parent)
-          throw new SeedFileError(`Dòng ${seed.line}: không có đơn vị cấp trên "${seed.parentKey}".`)
+        if (!parent) throw new SeedFileError(`${where}: không có đơn vị cấp trên "${seed.parentKey}".`)
       }
-      const where = `Dòng ${seed.line} (${seed.key})`
       const problem = placementProblem(seed.type, parent ?? null)
       if (problem) throw new SeedFileError(`${where}: ${problem}`)
       const level = levelFor(seed.type, parent?.level ?? null)
       if (level !== seed.level) throw new SeedFileError(`${where}: level phải là ${level} theo loại đơn vị.`)
 
-      const fields = {
-        parent_id: parent?.id ?? null,
+      const wanted: SeededValues = {
+        parentId: parent?.id ?? null,
         name: seed.name,
-        short_name: seed.shortName,
+        shortName: seed.shortName,
         type: seed.type,
         level,
-        agency_code: seed.agencyCode,
-        admin_unit_code: seed.adminUnitCode,
-        valid_from: seed.validFrom,
-        valid_to: seed.validTo,
-        is_sample: seed.isSample,
+        agencyCode: seed.agencyCode,
+        adminUnitCode: seed.adminUnitCode,
+        validFrom: seed.validFrom,
+        validTo: seed.validTo,
+        isSample: seed.isSample,
         source: seed.source,
       }
-      const existing = await repo.findUnitByKey(tx, seed.key)
+      const existing = await repo.findSeededUnit(tx, seed.key)
+      const wantedHash = fingerprint(wanted)
+      if (existing) {
+        const currentHash = fingerprint(existing.unit)
+        const editedByOfficial = existing.seedHash !== null && currentHash !== existing.seedHash
+        if (currentHash === wantedHash || editedByOfficial) {
+          if (currentHash === wantedHash && existing.seedHash !== wantedHash) {
+            // The file caught up with the official's edit: from now on the file's next change applies again.
+            await repo.setSeedHash(tx, existing.unit.id, wantedHash)
+          }
+          if (currentHash !== wantedHash) keptOfficialEdits.push(seed.key)
+          byKey.set(seed.key, existing.unit)
+          continue
+        }
+      }
+      if (wanted.agencyCode) {
+        const holder = await repo.findUnitByAgencyCode(tx, wanted.agencyCode)
+        if (holder && holder.key !== seed.key) {
+          throw new SeedFileError(
+            `${where}: mã định danh ${wanted.agencyCode} đã được dùng cho “${holder.name}”.`,
+          )
+        }
+      }
+      const row = {
+        parent_id: wanted.parentId,
+        name: wanted.name,
+        short_name: wanted.shortName,
+        type: wanted.type,
+        level,
+        agency_code: wanted.agencyCode,
+        admin_unit_code: wanted.adminUnitCode,
+        valid_from: wanted.validFrom,
+        valid_to: wanted.validTo,
+        is_sample: wanted.isSample,
+        source: wanted.source,
+        seed_hash: wantedHash,
+        updated_at: now,
+      }
       if (!existing) {
         const id = randomUUID()
-        const unit = await repo.insertUnit(tx, {
-          ...fields,
-          id,
-          key: seed.key,
-          path: `${parent?.path ?? '/'}${id}/`,
-          created_at: now,
-          updated_at: now,
-        })
-        byKey.set(seed.key, unit)
+        const path = `${parent?.path ?? '/'}${id}/`
+        byKey.set(seed.key, await repo.insertUnit(tx, { ...row, id, key: seed.key, path, created_at: now }))
         inserted.push(seed.key)
         continue
       }
-      const path = `${parent?.path ?? '/'}${existing.id}/`
-      const same =
-        existing.parentId === fields.parent_id &&
-        existing.path === path &&
-        existing.name === fields.name &&
-        existing.shortName === fields.short_name &&
-        existing.type === fields.type &&
-        existing.level === fields.level &&
-        existing.agencyCode === fields.agency_code &&
-        existing.adminUnitCode === fields.admin_unit_code &&
-        existing.validFrom === fields.valid_from &&
-        existing.validTo === fields.valid_to &&
-        existing.isSample === fields.is_sample &&
-        existing.source === fields.source
-      if (same) {
-        byKey.set(seed.key, existing)
-        continue
-      }
-      const unit = await repo.updateUnit(tx, existing.id, { ...fields, path, updated_at: now })
-      if (path !== existing.path) await repo.rewriteDescendantPaths(tx, existing.path, path, now)
+      const path = `${parent?.path ?? '/'}${existing.unit.id}/`
+      const unit = await repo.updateUnit(tx, existing.unit.id, { ...row, path })
+      if (path !== existing.unit.path) await repo.rewriteDescendantPaths(tx, existing.unit.path, path, now)
       byKey.set(seed.key, unit)
       updated.push(seed.key)
     }
@@ -249,7 +285,7 @@ export async function seedOrgUnits(
         {
           action: 'unit.seeded',
           objectType: 'org_unit',
-          details: { file: 'data/seed/org-units.csv', inserted, updated },
+          details: { file: 'data/seed/org-units.csv', inserted, updated, keptOfficialEdits },
         },
         now,
       )

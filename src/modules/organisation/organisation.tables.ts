@@ -20,6 +20,7 @@ export type OrgTables = {
     is_sample: ColumnType<boolean, boolean | undefined, boolean>
     require_totp: ColumnType<boolean, boolean | undefined, boolean>
     source: string | null
+    seed_hash: string | null
     created_at: Generated<Date>
     updated_at: ColumnType<Date, Date | undefined, Date>
   }
