@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
+import { createCalendarModule } from './modules/calendar/index.js'
 import { createIdentityModule } from './modules/identity/index.js'
 import { createOrganisationModule } from './modules/organisation/index.js'
 import { createPortalModule } from './modules/portal/index.js'
@@ -34,6 +35,7 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   const organisation = createOrganisationModule(deps)
   const identity = createIdentityModule({ ...deps, organisation: organisation.service })
   const portal = createPortalModule(deps)
+  const calendar = createCalendarModule(deps)
 
   await app.register(swagger, openApiOptions)
   await app.register(httpKernel, { config, db: database.db, resolveActor: identity.resolveActor })
@@ -42,6 +44,7 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   await app.register(portal.routes)
   await app.register(identity.routes)
   await app.register(organisation.routes)
+  await app.register(calendar.routes)
 
   // JSON for programs.
   await app.register(
@@ -59,6 +62,7 @@ export async function buildApp({ config, database, clock = systemClock, logger }
       })
       await api.register(identity.api)
       await api.register(organisation.api)
+      await api.register(calendar.api)
     },
     { prefix: '/api/v1' },
   )

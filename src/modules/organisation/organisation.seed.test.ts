@@ -1,11 +1,13 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase } from '../../../test/database.js'
-import { listAudit, verifyAudit } from '../../platform/audit/audit.js'
+import { listAudit, SYSTEM_CONTEXT, verifyAudit } from '../../platform/audit/audit.js'
+import type { Actor } from '../../platform/auth/actor.js'
 import type { Database } from '../../platform/db/database.js'
-import { tablesOf } from '../../platform/db/tables.js'
 import { createOrganisationService, type OrganisationService } from './organisation.service.js'
-import type { OrgTables } from './organisation.tables.js'
-import { readSeedFile, seedOrgUnits } from './organisation.seed.js'
+import { ORG_UNITS_CSV, readSeedFile, seedOrgUnits } from './organisation.seed.js'
 
 let database: Database
 let service: OrganisationService
@@ -84,18 +86,83 @@ describe('seedOrgUnits', () => {
     expect(after).toContain('so-nnmt')
   })
 
-  it('puts a changed seed row back to the file’s values but keeps an official’s two-factor choice', async () => {
-    const ward = await service.findUnitByKey('phuong-tan-giang')
-    await tablesOf<OrgTables>(database.db)
-      .updateTable('org_units')
-      .set({ name: 'Tên sai', require_totp: true })
-      .where('id', '=', ward!.id)
-      .execute()
-    expect(await seedOrgUnits(database.db)).toEqual({ inserted: 0, updated: 1 })
-    expect(await service.getUnit(ward!.id)).toMatchObject({
-      name: 'Ủy ban nhân dân phường Tân Giang',
+  it('keeps an official’s correction of a seeded unit when seeding again', async () => {
+    const ward = (await service.findUnitByKey('phuong-tan-giang'))!
+    const root = (await service.findUnitByKey('ubnd-tinh'))!
+    const admin: Actor = {
+      userId: '00000000-0000-4000-8000-000000000001',
+      username: 'quantri',
+      fullName: 'Quản trị hệ thống',
+      kind: 'official',
+      homeUnitId: root.id,
+      grants: [
+        {
+          role: 'system_admin',
+          unitId: root.id,
+          unitPath: root.path,
+          unitName: root.name,
+          includeSubtree: true,
+        },
+      ],
+      via: 'cli',
+    }
+    await service.updateUnit(admin, SYSTEM_CONTEXT, ward.id, {
+      agencyCode: '003.99.00.H14',
       requireTotp: true,
     })
+    expect(await seedOrgUnits(database.db)).toEqual({ inserted: 0, updated: 0 })
+    expect(await service.getUnit(ward.id)).toMatchObject({
+      agencyCode: '003.99.00.H14',
+      isSample: false,
+      requireTotp: true,
+    })
+  })
+
+  it('applies a corrected seed file to the rows nobody edited and adds its new rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'org-seed-'))
+    const file = join(dir, 'org-units.csv')
+    const corrected = readFileSync(ORG_UNITS_CSV, 'utf8')
+      .replace(',Sở Y tế,Sở YT,', ',Sở Y tế,SYT,')
+      .replace(',Ủy ban nhân dân phường Tân Giang,', ',UBND phường Tân Giang (sửa),')
+      .concat('so-y-te-ttyt,so-y-te,Trung tâm Kiểm soát bệnh tật tỉnh,CDC,office,3,,,2021-01-01,,false,\n')
+    writeFileSync(file, corrected)
+    try {
+      expect(await seedOrgUnits(database.db, file)).toEqual({ inserted: 1, updated: 1 })
+      expect(await service.findUnitByKey('so-y-te')).toMatchObject({ shortName: 'SYT' })
+      expect(await service.findUnitByKey('phuong-tan-giang')).toMatchObject({
+        name: 'Ủy ban nhân dân phường Tân Giang',
+      })
+      const office = await service.findUnitByKey('so-y-te-ttyt')
+      const parent = await service.findUnitByKey('so-y-te')
+      expect(office).toMatchObject({ parentId: parent?.id, level: 3, path: `${parent?.path}${office?.id}/` })
+      const [entry] = await listAudit(database.db, { action: 'unit.seeded' })
+      expect(entry?.details).toMatchObject({
+        inserted: ['so-y-te-ttyt'],
+        updated: ['so-y-te'],
+        keptOfficialEdits: ['phuong-tan-giang'],
+      })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses a seed file whose level contradicts the type, naming the line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'org-seed-'))
+    const file = join(dir, 'org-units.csv')
+    writeFileSync(
+      file,
+      readFileSync(ORG_UNITS_CSV, 'utf8').replace(
+        'so-tu-phap,ubnd-tinh,Sở Tư pháp,Sở TP,department,2',
+        'so-tu-phap,ubnd-tinh,Sở Tư pháp,Sở TP,department,3',
+      ),
+    )
+    try {
+      await expect(seedOrgUnits(database.db, file)).rejects.toThrow(
+        'Dòng 5 (so-tu-phap): level phải là 2 theo loại đơn vị.',
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

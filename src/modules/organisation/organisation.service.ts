@@ -59,6 +59,7 @@ const AUDITED = [
   'adminUnitCode',
   'validFrom',
   'validTo',
+  'isSample',
   'requireTotp',
 ] as const satisfies readonly (keyof OrgUnit)[]
 
@@ -319,7 +320,9 @@ export function createOrganisationService({ db, clock }: OrganisationServiceDeps
         if (Object.keys(errors).length > 0) throw new ValidationError(orderErrors(errors))
 
         const path = moving ? `${parent?.path ?? '/'}${current.id}/` : current.path
-        const candidate: OrgUnit = { ...current, ...next, level, path }
+        // is_sample flags the agency code as made up; a code an official enters replaces the sample.
+        const isSample = next.agencyCode === current.agencyCode ? current.isSample : false
+        const candidate: OrgUnit = { ...current, ...next, level, path, isSample }
         const { before, after, changed } = diff(current, candidate)
         if (changed.length === 0) return current
 
@@ -335,6 +338,7 @@ export function createOrganisationService({ db, clock }: OrganisationServiceDeps
           admin_unit_code: next.adminUnitCode,
           valid_from: next.validFrom,
           valid_to: next.validTo,
+          is_sample: isSample,
           require_totp: next.requireTotp,
           updated_at: now,
         })

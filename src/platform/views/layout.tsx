@@ -124,6 +124,11 @@ export function Layout({ ctx, title, children, wide }: LayoutProps) {
             <div class="container">
               <p safe>{t('footerOwner')}</p>
               <p safe>{t('footerAddress')}</p>
+              <p>
+                <a href="/calendar" safe>
+                  {t('footerCalendar')}
+                </a>
+              </p>
               <p class="muted" safe>
                 {t('footerNote')}
               </p>
