@@ -141,7 +141,7 @@ export function createOrganisationService({ db, clock }: OrganisationServiceDeps
   ): Promise<void> {
     if (errors.type === undefined && errors.parentId === undefined) {
       const problem = placementProblem(next.type, parent)
-      if (problem) errors[next.type === 'province_committee' ? 'type' : 'parentId'] = problem
+      if (problem) errors.parentId = problem
     }
     if (next.type === 'province_committee' && errors.type === undefined && !parent) {
       const root = await repo.findRootUnit(tx)
@@ -312,9 +312,8 @@ export function createOrganisationService({ db, clock }: OrganisationServiceDeps
         let relevel = new Map<string, number>()
         if (Object.keys(errors).length === 0 && (level !== current.level || moving)) {
           const result = await relevelSubtree(tx, current, level)
-          if (result.problem)
-            errors[values.type !== undefined && next.type !== current.type ? 'type' : 'parentId'] =
-              result.problem
+          // Blame the field the official changed: the type if it changed, otherwise the move.
+          if (result.problem) errors[next.type !== current.type ? 'type' : 'parentId'] = result.problem
           relevel = result.changes
         }
         if (Object.keys(errors).length > 0) throw new ValidationError(orderErrors(errors))

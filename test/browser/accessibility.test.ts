@@ -1,0 +1,99 @@
+import AxeBuilder from '@axe-core/playwright'
+import type { AxeResults } from 'axe-core'
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { htmlLang, logIn, startBrowserRig, submit, type BrowserRig } from './support.js'
+
+const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
+
+let rig: BrowserRig
+let visitor: BrowserContext
+let administrator: BrowserContext
+
+beforeAll(async () => {
+  rig = await startBrowserRig()
+  visitor = await rig.newContext()
+  administrator = await rig.newContext()
+  const page = await administrator.newPage()
+  await logIn(page, 'quantri')
+  await page.close()
+}, 60_000)
+afterAll(async () => {
+  await rig?.close()
+}, 60_000)
+
+/** The serious and critical violations on the page, one readable line per element, so they can be fixed. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const results: AxeResults = await new AxeBuilder({ page }).withTags(WCAG_21_AA).analyze()
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) =>
+      v.nodes.map(
+        (node) => `${v.impact} ${v.id} at ${JSON.stringify(node.target)}: ${v.help} (${v.helpUrl})`,
+      ),
+    )
+}
+
+async function scan(context: BrowserContext, path: string, prepare?: (page: Page) => Promise<void>) {
+  const page = await context.newPage()
+  try {
+    const response = await page.goto(path)
+    expect(response?.status(), `GET ${path}`).toBe(200)
+    if (prepare) await prepare(page)
+    const found = await seriousViolations(page)
+    expect(found, `${path} (${page.url()}):\n${found.join('\n')}`).toEqual([])
+  } finally {
+    await page.close()
+  }
+}
+
+describe('accessibility (axe, WCAG 2.1 A and AA)', { timeout: 60_000 }, () => {
+  describe('public pages', () => {
+    it.each(['/', '/login', '/register'])('%s has no serious or critical violations', async (path) => {
+      await scan(visitor, path)
+    })
+
+    it('the login page showing errors has no serious or critical violations', async () => {
+      await scan(visitor, '/login', async (page) => {
+        await page.getByLabel('Tên đăng nhập, số điện thoại hoặc thư điện tử').fill('khong-co-ai')
+        await submit(page, 'Đăng nhập')
+        expect(await page.locator('.error-summary li').count()).toBeGreaterThan(0)
+      })
+    })
+
+    it('the login page in English has no serious or critical violations', async () => {
+      const context = await rig.newContext()
+      try {
+        await scan(context, '/lang/en?next=/login', async (page) => {
+          expect(await htmlLang(page)).toBe('en')
+        })
+      } finally {
+        await context.close()
+      }
+    })
+  })
+
+  describe('back office, signed in as the system administrator', () => {
+    it.each(['/admin', '/admin/units', '/admin/units/new', '/admin/users', '/admin/users/new'])(
+      '%s has no serious or critical violations',
+      async (path) => {
+        await scan(administrator, path)
+      },
+    )
+
+    it('the unit form showing errors has no serious or critical violations', async () => {
+      await scan(administrator, '/admin/units/new', async (page) => {
+        await page.getByLabel('Mã định danh (không bắt buộc)').fill('sai')
+        await submit(page, 'Thêm đơn vị')
+        expect(await page.locator('.error-summary li').count()).toBeGreaterThan(1)
+      })
+    })
+
+    it('the user form showing errors has no serious or critical violations', async () => {
+      await scan(administrator, '/admin/users/new', async (page) => {
+        await submit(page, 'Tạo người dùng')
+        expect(await page.locator('.error-summary li').count()).toBeGreaterThan(1)
+      })
+    })
+  })
+})

@@ -1,0 +1,208 @@
+import type { BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { htmlLang, logIn, startBrowserRig, submit, text, texts, type BrowserRig } from './support.js'
+
+let rig: BrowserRig
+let context: BrowserContext | undefined
+
+beforeAll(async () => {
+  rig = await startBrowserRig()
+}, 60_000)
+afterAll(async () => {
+  await rig?.close()
+}, 60_000)
+afterEach(async () => {
+  await context?.close()
+  context = undefined
+})
+
+/** Each test is a new person at a new browser: no cookies, no language choice, no session. */
+async function freshPage(options: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
+  context = await rig.newContext(options)
+  return context.newPage()
+}
+
+/** The tree item of a unit, found by its own name (not by a descendant's). */
+const unitItem = (page: Page, name: string) =>
+  page.locator('.tree li', { has: page.locator(':scope > strong', { hasText: new RegExp(`^${name}$`) }) })
+
+async function attributes(page: Page, selector: string, name: string): Promise<(string | null)[]> {
+  const found = page.locator(selector)
+  const values: (string | null)[] = []
+  for (let i = 0; i < (await found.count()); i++) values.push(await found.nth(i).getAttribute(name))
+  return values
+}
+
+describe('browser journeys', { timeout: 60_000 }, () => {
+  it('lets an official sign in through the form and see the back office with their unit and role', async () => {
+    const page = await freshPage()
+    await logIn(page, 'chuyenvien.sokhcn')
+
+    expect(new URL(page.url()).pathname).toBe('/admin')
+    expect(await text(page, 'h1')).toBe('Trang cán bộ')
+    expect(await text(page, 'main')).toContain('Xin chào, Bế Thị Hạnh.')
+    const grant = page.locator('main table tbody tr', { hasText: 'Sở Khoa học và Công nghệ' })
+    expect(await grant.count()).toBe(1)
+    expect(await texts(page, 'main table tbody tr td')).toEqual([
+      'Sở Khoa học và Công nghệ',
+      'Chuyên viên xử lý',
+      'Không',
+    ])
+    // The header now offers the back office and sign-out instead of sign-in.
+    const nav = page.getByRole('navigation', { name: 'Điều hướng chính' })
+    expect(await nav.getByRole('link', { name: 'Trang cán bộ' }).count()).toBe(1)
+    expect(await nav.getByRole('button', { name: 'Đăng xuất' }).count()).toBe(1)
+    expect(await nav.getByRole('link', { name: 'Đăng nhập' }).count()).toBe(0)
+  })
+
+  it('switches the interface to English and back with the language link in the header', async () => {
+    const page = await freshPage()
+    await page.goto('/login')
+    expect(await htmlLang(page)).toBe('vi')
+    expect(await text(page, 'h1')).toBe('Đăng nhập')
+
+    await Promise.all([
+      page.waitForURL('**/login'),
+      page.getByRole('link', { name: 'Switch to English' }).click(),
+    ])
+    expect(new URL(page.url()).pathname).toBe('/login')
+    expect(await htmlLang(page)).toBe('en')
+    expect(await text(page, 'h1')).toBe('Sign in')
+    expect(await page.getByLabel('Username, phone number or e-mail').count()).toBe(1)
+    expect(await text(page, '.lang-switch [aria-hidden="true"]')).toBe('Tiếng Việt')
+
+    await Promise.all([
+      page.waitForURL('**/login'),
+      page.getByRole('link', { name: 'Chuyển sang tiếng Việt' }).click(),
+    ])
+    expect(new URL(page.url()).pathname).toBe('/login')
+    expect(await htmlLang(page)).toBe('vi')
+    expect(await text(page, 'h1')).toBe('Đăng nhập')
+  })
+
+  it('lets an administrator correct and create a unit, then create a user in it', async () => {
+    const page = await freshPage()
+    await logIn(page, 'quantri')
+
+    // From the back office to the unit form, by links.
+    await page.getByRole('link', { name: 'Quản lý đơn vị' }).click()
+    expect(new URL(page.url()).pathname).toBe('/admin/units')
+    await page.getByRole('link', { name: 'Thêm đơn vị' }).click()
+    expect(new URL(page.url()).pathname).toBe('/admin/units/new')
+    expect(await text(page, 'h1')).toBe('Thêm đơn vị')
+
+    // The parent select indents children with no-break spaces, so the option is found by its trimmed text.
+    const parent = page.locator('#parentId option', { hasText: /^\s*Sở Khoa học và Công nghệ$/ })
+    const parentId = await parent.getAttribute('value')
+    expect(parentId).toMatch(/^[0-9a-f-]{36}$/)
+    await page.getByLabel('Đơn vị cấp trên').selectOption(parentId!)
+    await page.getByLabel('Tên viết tắt (không bắt buộc)').fill('TT CĐS')
+    await page.getByLabel('Loại đơn vị').selectOption({ label: 'Phòng, đơn vị trực thuộc' })
+    await page.getByLabel('Mã định danh (không bắt buộc)').fill('000.13')
+    await submit(page, 'Thêm đơn vị')
+
+    expect(new URL(page.url()).pathname).toBe('/admin/units/new')
+    expect(await page.title()).toMatch(/^Có lỗi cần sửa: Thêm đơn vị/)
+    expect(await text(page, '.error-summary h2')).toBe('Có lỗi cần sửa')
+    expect(await texts(page, '.error-summary li a')).toEqual([
+      'Nhập tên đơn vị.',
+      'Mã định danh phải có dạng 000.00.00.H14 (theo QCVN 102:2016/BTTTT).',
+    ])
+    expect(await attributes(page, '.error-summary li a', 'href')).toEqual(['#name', '#agencyCode'])
+    expect(await page.locator('#name').getAttribute('aria-invalid')).toBe('true')
+    expect(await text(page, '#agencyCode-error')).toContain('000.00.00.H14')
+    // What was typed is still there.
+    expect(await page.locator('#parentId').inputValue()).toBe(parentId)
+    expect(await page.locator('#shortName').inputValue()).toBe('TT CĐS')
+    expect(await page.locator('#type').inputValue()).toBe('office')
+    expect(await page.locator('#agencyCode').inputValue()).toBe('000.13')
+    expect(await page.locator('#validFrom').inputValue()).toMatch(/^\d{4}-\d{2}-\d{2}$/)
+
+    // The summary's link takes the keyboard to the field to correct.
+    await page.locator('.error-summary').getByRole('link', { name: 'Nhập tên đơn vị.' }).click()
+    expect(await page.locator('#name:focus').count()).toBe(1)
+
+    await page.getByLabel('Tên đơn vị').fill('Trung tâm Chuyển đổi số')
+    await page.getByLabel('Mã định danh (không bắt buộc)').fill('000.13.01.H14')
+    await submit(page, 'Thêm đơn vị')
+
+    expect(new URL(page.url()).pathname).toBe('/admin/units')
+    expect(await text(page, '.notice')).toBe('Đã thêm đơn vị “Trung tâm Chuyển đổi số”.')
+    const created = unitItem(page, 'Trung tâm Chuyển đổi số')
+    expect(await created.count()).toBe(1)
+    expect(await created.locator('.muted').first().textContent()).toContain('000.13.01.H14')
+    // It sits under its parent in the tree.
+    expect(await unitItem(page, 'Sở Khoa học và Công nghệ').locator(created).count()).toBe(1)
+
+    // Now a user of the new unit.
+    await page.goto('/admin/users/new')
+    expect(await text(page, 'h1')).toBe('Thêm người dùng')
+    await page.getByLabel('Họ và tên').fill('Lục Thị Duyên')
+    await page.getByLabel('Tên đăng nhập').fill('duyen.ttcds')
+    await page.getByLabel('Thư điện tử').fill('duyen.ttcds@caobang.gov.vn')
+    await page.getByLabel('Số điện thoại').fill('0912 345 678')
+    await page.getByLabel('Đơn vị công tác').selectOption({ label: 'Trung tâm Chuyển đổi số' })
+    await page.getByLabel('Vai trò ban đầu').selectOption({ label: 'Chuyên viên xử lý' })
+    await page.getByLabel('Mật khẩu ban đầu').fill('ngan1')
+    await submit(page, 'Tạo người dùng')
+
+    expect(new URL(page.url()).pathname).toBe('/admin/users/new')
+    expect(await texts(page, '.error-summary li a')).toEqual(['Mật khẩu phải có ít nhất 10 ký tự.'])
+    expect(await page.locator('#password').getAttribute('aria-invalid')).toBe('true')
+    expect(await page.locator('#fullName').inputValue()).toBe('Lục Thị Duyên')
+    expect(await page.locator('#username').inputValue()).toBe('duyen.ttcds')
+    expect(await page.locator('#email').inputValue()).toBe('duyen.ttcds@caobang.gov.vn')
+    expect(await page.locator('#phone').inputValue()).toBe('0912 345 678')
+    expect(await page.locator('#homeUnitId option:checked').textContent()).toBe('Trung tâm Chuyển đổi số')
+    expect(await page.locator('#role option:checked').textContent()).toBe('Chuyên viên xử lý')
+    // A password is never sent back into the page.
+    expect(await page.locator('#password').inputValue()).toBe('')
+
+    await page.getByLabel('Mật khẩu ban đầu').fill('ChuyenDoiSo2026')
+    await submit(page, 'Tạo người dùng')
+
+    expect(new URL(page.url()).pathname).toMatch(/^\/admin\/users\/[0-9a-f-]{36}$/)
+    expect(await text(page, '.notice')).toBe('Đã tạo người dùng Lục Thị Duyên.')
+    expect(await text(page, 'h1')).toBe('Lục Thị Duyên')
+    expect(await text(page, 'main p.muted code')).toBe('duyen.ttcds')
+    expect(await texts(page, 'main table tbody tr:first-child td')).toEqual([
+      'Chuyên viên xử lý',
+      'Trung tâm Chuyển đổi số',
+      'Không',
+      'Thu hồi',
+    ])
+  })
+
+  it('works with JavaScript turned off: an official signs in and reaches the back office', async () => {
+    const page = await freshPage({ javaScriptEnabled: false })
+    await logIn(page, 'qt.sokhcn')
+
+    expect(new URL(page.url()).pathname).toBe('/admin')
+    expect(await text(page, 'h1')).toBe('Trang cán bộ')
+    expect(await texts(page, 'main table tbody tr td')).toEqual([
+      'Sở Khoa học và Công nghệ',
+      'Quản trị đơn vị',
+      'Có',
+    ])
+    await page.getByRole('link', { name: 'Quản lý người dùng' }).click()
+    expect(new URL(page.url()).pathname).toBe('/admin/users')
+    expect(await text(page, 'h1')).toBe('Người dùng')
+  })
+
+  it('focuses the skip link on the first Tab, and the skip link moves the keyboard to the main content', async () => {
+    const page = await freshPage()
+    await page.goto('/')
+    await page.keyboard.press('Tab')
+
+    const focused = page.locator(':focus')
+    expect(await focused.getAttribute('class')).toBe('skip-link')
+    expect(await focused.textContent()).toBe('Bỏ qua để đến nội dung chính')
+    expect(await focused.isVisible()).toBe(true)
+    const box = await focused.boundingBox()
+    expect(box && box.x >= 0 && box.y >= 0 && box.width > 0).toBe(true)
+
+    await page.keyboard.press('Enter')
+    expect(new URL(page.url()).hash).toBe('#main')
+    expect(await page.locator('main:focus').count()).toBe(1)
+  })
+})
