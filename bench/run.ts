@@ -61,7 +61,7 @@ async function login(): Promise<string> {
   const page = await fetch(`${base}/login`)
   const csrfCookie = page.headers
     .getSetCookie()
-    .map((c) => c.split(';')[0])
+    .map((c) => c.split(';')[0] ?? '')
     .join('; ')
   const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]!
   const response = await fetch(`${base}/login`, {
@@ -72,7 +72,7 @@ async function login(): Promise<string> {
   })
   const session = response.headers
     .getSetCookie()
-    .map((c) => c.split(';')[0])
+    .map((c) => c.split(';')[0] ?? '')
     .find((c) => c.startsWith('cb_session='))
   if (!session) throw new Error(`login failed: ${response.status}`)
   return `${csrfCookie}; ${session}`

@@ -10,7 +10,14 @@ import { tablesOf } from '../../platform/db/tables.js'
 import { AppError, NotFoundError, ValidationError, type FieldErrors } from '../../platform/http/errors.js'
 import type { ModuleDeps } from '../../platform/module.js'
 import type { OrganisationService } from '../organisation/index.js'
-import { findAssignments, findUserById, findUserByLogin, type UserRow } from './identity.repository.js'
+import {
+  findAssignments,
+  findSessionWithUser,
+  findUserById,
+  findUserByLogin,
+  type AssignmentRow,
+  type UserRow,
+} from './identity.repository.js'
 import type { IdentityTables, SessionStage } from './identity.tables.js'
 import { checkNewPassword, citizenIdProblem, normaliseText, parseContact } from './identity.validation.js'
 
@@ -35,8 +42,12 @@ export function createAuthService(deps: AuthDeps) {
   const maxMs = config.sessionMaxHours * 3_600_000
 
   /** Builds the acting user with each grant's unit path, for permission checks without further queries. */
-  async function loadActor(user: UserRow, via: Actor['via']): Promise<Actor> {
-    const assignments = await findAssignments(db, [user.id])
+  async function loadActor(
+    user: UserRow,
+    via: Actor['via'],
+    preloaded?: Pick<AssignmentRow, 'role' | 'unit_id' | 'include_subtree'>[],
+  ): Promise<Actor> {
+    const assignments = preloaded ?? (await findAssignments(db, [user.id]))
     const unitIds = [...new Set(assignments.map((a) => a.unit_id).filter((id): id is string => id !== null))]
     const units = new Map((await organisation.findUnitsByIds(unitIds)).map((u) => [u.id, u]))
     const grants: RoleGrant[] = assignments.map((a) => {
@@ -306,20 +317,23 @@ export function createAuthService(deps: AuthDeps) {
   ): Promise<{ session: SessionInfo; actor: Actor | null } | null> {
     const now = clock()
     const id = sha256(token)
-    const session = await t(db).selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst()
-    if (!session) return null
-    if (session.expires_at <= now || session.last_seen_at.getTime() + idleMs <= now.getTime()) {
+    const found = await findSessionWithUser(db, id)
+    if (!found) return null
+    const { session, user, assignments } = found
+    if (session.expiresAt <= now || session.lastSeenAt.getTime() + idleMs <= now.getTime()) {
       await t(db).deleteFrom('sessions').where('id', '=', id).execute()
       return null
     }
-    const user = await findUserById(db, session.user_id)
-    if (!user || user.status !== 'active') return null
+    if (user.status !== 'active') return null
     // One write a minute is enough to keep the idle timer honest without a write per page view.
-    if (now.getTime() - session.last_seen_at.getTime() > 60_000) {
+    if (now.getTime() - session.lastSeenAt.getTime() > 60_000) {
       await t(db).updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute()
     }
     const info = { sessionId: id, stage: session.stage, userId: user.id }
-    return { session: info, actor: session.stage === 'active' ? await loadActor(user, 'session') : null }
+    return {
+      session: info,
+      actor: session.stage === 'active' ? await loadActor(user, 'session', assignments) : null,
+    }
   }
 
   async function logout(sessionId: string, ctx: AuditContext): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely'
+import { jsonArrayFrom } from 'kysely/helpers/postgres'
 import type { Queryable } from '../../platform/db/database.js'
 import { tablesOf } from '../../platform/db/tables.js'
 import type { IdentityTables } from './identity.tables.js'
@@ -84,4 +85,39 @@ export function listUsers(q: Queryable, filter: UserListFilter, limit: number) {
     )
   }
   return query.execute()
+}
+
+/**
+ * The session, its user and the user's role assignments in one round trip: this runs on every
+ * request, and on the embedded engine each query costs a millisecond or more.
+ */
+export async function findSessionWithUser(q: Queryable, sessionId: string) {
+  const row = await t(q)
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('users')
+    .select([
+      'sessions.id as session_id',
+      'sessions.stage as session_stage',
+      'sessions.last_seen_at as session_last_seen_at',
+      'sessions.expires_at as session_expires_at',
+    ])
+    .select((eb) =>
+      jsonArrayFrom(
+        eb
+          .selectFrom('role_assignments')
+          .select(['role_assignments.role', 'role_assignments.unit_id', 'role_assignments.include_subtree'])
+          .whereRef('role_assignments.user_id', '=', 'users.id')
+          .orderBy('role_assignments.created_at'),
+      ).as('assignments'),
+    )
+    .where('sessions.id', '=', sessionId)
+    .executeTakeFirst()
+  if (!row) return undefined
+  const { session_id, session_stage, session_last_seen_at, session_expires_at, assignments, ...user } = row
+  return {
+    session: { id: session_id, stage: session_stage, lastSeenAt: session_last_seen_at, expiresAt: session_expires_at },
+    user: user as UserRow,
+    assignments: assignments as Pick<AssignmentRow, 'role' | 'unit_id' | 'include_subtree'>[],
+  }
 }
