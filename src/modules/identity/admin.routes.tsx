@@ -334,6 +334,7 @@ export function adminRoutes(users: UsersService, db: Db) {
         Permission.usersManage,
         user.homeUnit ? { id: user.homeUnit.id, path: user.homeUnit.path } : undefined,
       )
+      const tokens = mayManage ? await users.listTokensOf(actor, user.id) : null
       const homeOptions = unitOptions(
         user.homeUnit && !units.some((u) => u.id === user.homeUnit!.id) ? [user.homeUnit, ...units] : units,
       )
@@ -430,6 +431,60 @@ export function adminRoutes(users: UsersService, db: Db) {
           ) : (
             ''
           )}
+          {tokens ? (
+            <section aria-labelledby="user-tokens">
+              <h2 id="user-tokens" safe>
+                {t('tokensTitle')}
+              </h2>
+              {tokens.length === 0 ? (
+                <p safe>{t('noTokens')}</p>
+              ) : (
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col" safe>
+                        {t('tokenName')}
+                      </th>
+                      <th scope="col" safe>
+                        {t('tokenPrefix')}
+                      </th>
+                      <th scope="col" safe>
+                        {t('expiresAt')}
+                      </th>
+                      <th scope="col" safe>
+                        {t('status')}
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {tokens.map((token) => (
+                      <tr>
+                        <td safe>{token.name}</td>
+                        <td>
+                          <code safe>{`${token.prefix}…`}</code>
+                        </td>
+                        <td safe>{formatDateTime(token.expires_at, ctx.lang)}</td>
+                        <td>
+                          {token.revoked_at ? (
+                            <span safe>{t('revoked')}</span>
+                          ) : (
+                            <PostButton
+                              action={paths.revokeUserToken(user.id, token.id)}
+                              csrf={ctx.csrf}
+                              label={t('revoke')}
+                              variant="link"
+                            />
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </section>
+          ) : (
+            ''
+          )}
           <h2 safe>{t('editUser')}</h2>
           <form method="post" action={paths.user(user.id)} novalidate>
             <CsrfField token={ctx.csrf} />
@@ -514,6 +569,12 @@ export function adminRoutes(users: UsersService, db: Db) {
         throw error
       }
       return redirectWithFlash(reply, paths.user(id), translator(messages, request.lang)('roleAssigned'))
+    })
+    app.post('/admin/users/:id/tokens/:tokenId/revoke', async (request, reply) => {
+      const actor = requireOfficial(request)
+      const { id, tokenId } = request.params as { id: string; tokenId: string }
+      await users.revokeTokenOf(actor, id, tokenId, auditContext(request))
+      return redirectWithFlash(reply, paths.user(id), translator(messages, request.lang)('tokenRevoked'))
     })
     app.post('/admin/users/:id/roles/:assignmentId/revoke', async (request, reply) => {
       const actor = requireOfficial(request)

@@ -205,6 +205,31 @@ describe('citizen registration', () => {
   })
 })
 
+describe('business representatives', () => {
+  it('registers with an enterprise code, and refuses a malformed one', async () => {
+    const visitor = new Visitor(t.app)
+    await visitor.get('/register')
+    const form = {
+      fullName: 'Nông Thị Hoa',
+      citizenId: '004185002222',
+      phone: '0977000111',
+      taxCode: '48000',
+      password: 'matkhau12345',
+      passwordConfirm: 'matkhau12345',
+    }
+    const bad = await visitor.post('/register', form)
+    expect(bad.statusCode).toBe(422)
+    expect(errorSummary(bad)[0]).toMatch(/Mã số doanh nghiệp gồm 10 chữ số/)
+    const ok = await visitor.post('/register', { ...form, taxCode: '4800123456' })
+    expect(ok.statusCode).toBe(303)
+    const row = await sql<{
+      kind: string
+      tax_code: string
+    }>`select kind, tax_code from users where phone = '0977000111'`.execute(t.database.db)
+    expect(row.rows[0]).toEqual({ kind: 'business', tax_code: '4800123456' })
+  })
+})
+
 describe('account', () => {
   it('changes the password after checking the current one', async () => {
     const visitor = new Visitor(t.app)

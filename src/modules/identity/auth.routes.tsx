@@ -297,6 +297,15 @@ export function authRoutes(auth: AuthService, config: Config) {
               autocomplete="email"
             />
             <TextField
+              name="taxCode"
+              label={t('taxCode')}
+              hint={t('taxCodeHint')}
+              value={values.taxCode}
+              error={errors?.taxCode}
+              inputmode="numeric"
+              maxlength={14}
+            />
+            <TextField
               name="password"
               type="password"
               label={t('password')}

@@ -395,6 +395,11 @@ export function createAuthService(deps: AuthDeps) {
     const citizenId = normaliseText(raw.citizenId).replace(/\s/g, '')
     const idProblem = citizenIdProblem(citizenId, now)
     if (idProblem) errors.citizenId = idProblem
+    // A business representative registers as a person, with the enterprise's tax code.
+    const taxCode = normaliseText(raw.taxCode).replace(/\s/g, '')
+    if (taxCode && !/^\d{10}(-\d{3})?$/.test(taxCode)) {
+      errors.taxCode = 'Mã số doanh nghiệp gồm 10 chữ số (chi nhánh: 10 chữ số, gạch ngang, 3 chữ số).'
+    }
     const password = checkNewPassword(raw, errors)
     if (Object.keys(errors).length === 0) {
       const clash = await t(db)
@@ -423,13 +428,13 @@ export function createAuthService(deps: AuthDeps) {
       const user = await t(tx)
         .insertInto('users')
         .values({
-          kind: 'citizen',
+          kind: taxCode ? 'business' : 'citizen',
           username: (contact.phone ?? contact.email)!,
           full_name: contact.fullName,
           email: contact.email,
           phone: contact.phone,
           citizen_id: citizenId,
-          tax_code: null,
+          tax_code: taxCode || null,
           home_unit_id: null,
           password_hash: passwordHash,
           totp_secret: null,
@@ -447,7 +452,7 @@ export function createAuthService(deps: AuthDeps) {
       await appendAudit(
         tx,
         { ...ctx, actorId: user.id, actorLabel: user.username },
-        { action: 'user.registered', objectType: 'user', objectId: user.id, details: { kind: 'citizen' } },
+        { action: 'user.registered', objectType: 'user', objectId: user.id, details: { kind: user.kind } },
         now,
       )
       return user

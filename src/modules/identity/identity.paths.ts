@@ -16,5 +16,6 @@ export const identityPaths = {
   user: (id: string) => `/admin/users/${id}`,
   userRoles: (id: string) => `/admin/users/${id}/roles`,
   revokeRole: (userId: string, assignmentId: string) => `/admin/users/${userId}/roles/${assignmentId}/revoke`,
+  revokeUserToken: (userId: string, tokenId: string) => `/admin/users/${userId}/tokens/${tokenId}/revoke`,
   audit: '/admin/audit',
 }

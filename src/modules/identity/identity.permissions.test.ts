@@ -149,3 +149,33 @@ describe('API permissions', () => {
     expect(response.json().error.message).toBe('Bạn không có quyền thực hiện thao tác này.')
   })
 })
+
+describe('tokens of other users', () => {
+  it("lets a unit administrator revoke a token of their unit's official, and refuses another unit's", async () => {
+    const owner = new Visitor(t.app)
+    await owner.login('chuyenvien.sokhcn')
+    await owner.get('/account')
+    const created = await owner.post('/account/tokens', { name: 'Máy tính cũ', expiresInDays: '30' })
+    const token = html(created).querySelector('.notice .secret')!.text.trim()
+
+    const other = new Visitor(t.app)
+    await other.login('qt.thucphan')
+    const tokenId = (
+      await sql<{ id: string }>`select id from access_tokens where name = 'Máy tính cũ'`.execute(
+        t.database.db,
+      )
+    ).rows[0]!.id
+    await other.get('/account')
+    const refused = await other.post(`/admin/users/${ids['chuyenvien.sokhcn']}/tokens/${tokenId}/revoke`, {})
+    expect(refused.statusCode).toBe(403)
+
+    const admin = new Visitor(t.app)
+    await admin.login('qt.sokhcn')
+    const page = await admin.get(`/admin/users/${ids['chuyenvien.sokhcn']}`)
+    expect(html(page).querySelector('#user-tokens')).not.toBeNull()
+    const revoked = await admin.post(`/admin/users/${ids['chuyenvien.sokhcn']}/tokens/${tokenId}/revoke`, {})
+    expect(revoked.statusCode).toBe(303)
+    const api = await t.app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })
+    expect(api.statusCode).toBe(401)
+  })
+})

@@ -116,7 +116,12 @@ export async function findSessionWithUser(q: Queryable, sessionId: string) {
   if (!row) return undefined
   const { session_id, session_stage, session_last_seen_at, session_expires_at, assignments, ...user } = row
   return {
-    session: { id: session_id, stage: session_stage, lastSeenAt: session_last_seen_at, expiresAt: session_expires_at },
+    session: {
+      id: session_id,
+      stage: session_stage,
+      lastSeenAt: session_last_seen_at,
+      expiresAt: session_expires_at,
+    },
     user: user as UserRow,
     assignments: assignments as Pick<AssignmentRow, 'role' | 'unit_id' | 'include_subtree'>[],
   }

@@ -445,6 +445,54 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
     })
   }
 
+  /** An administrator sees and revokes the API tokens of users they manage (a lost laptop, a leaver). */
+  async function listTokensOf(actor: Actor, userId: string) {
+    const user = isUuid(userId) ? await findUserById(db, userId) : undefined
+    if (!user) throw new NotFoundError('Không tìm thấy người dùng.')
+    await authorizeOnUser(actor, user, Permission.usersManage)
+    return t(db)
+      .selectFrom('access_tokens')
+      .select(['id', 'name', 'prefix', 'created_at', 'expires_at', 'last_used_at', 'revoked_at'])
+      .where('user_id', '=', user.id)
+      .orderBy('created_at', 'desc')
+      .execute()
+  }
+
+  async function revokeTokenOf(
+    actor: Actor,
+    userId: string,
+    tokenId: string,
+    ctx: AuditContext,
+  ): Promise<void> {
+    const user = isUuid(userId) ? await findUserById(db, userId) : undefined
+    if (!user || !isUuid(tokenId)) throw new NotFoundError('Không tìm thấy khóa truy cập này.')
+    await authorizeOnUser(actor, user, Permission.usersManage)
+    const now = clock()
+    await inTransaction(db, async (tx) => {
+      const row = await t(tx)
+        .updateTable('access_tokens')
+        .set({ revoked_at: now })
+        .where('id', '=', tokenId)
+        .where('user_id', '=', user.id)
+        .where('revoked_at', 'is', null)
+        .returning('id')
+        .executeTakeFirst()
+      if (!row) throw new NotFoundError('Không tìm thấy khóa truy cập này.')
+      await appendAudit(
+        tx,
+        ctx,
+        {
+          action: 'token.revoked',
+          objectType: 'access_token',
+          objectId: tokenId,
+          unitId: user.home_unit_id,
+          details: { owner: user.id },
+        },
+        now,
+      )
+    })
+  }
+
   /** Units where the actor may place users or roles: for the select boxes of the admin forms. */
   async function manageableUnits(actor: Actor): Promise<OrgUnit[]> {
     const ids = new Set(await scopeUnitIds(actor, Permission.usersManage))
@@ -539,6 +587,8 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
   }
 
   return {
+    listTokensOf,
+    revokeTokenOf,
     getUser,
     listUsers,
     createOfficial,
