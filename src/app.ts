@@ -12,6 +12,7 @@ import type { Database } from './platform/db/database.js'
 import { apiDocsRoutes, openApiOptions } from './platform/http/openapi.js'
 import { httpKernel } from './platform/http/plugin.js'
 import { validatorCompiler } from './platform/http/validation.js'
+import { createMailer } from './platform/mail/mailer.js'
 
 export type AppOptions = {
   config: Config
@@ -33,7 +34,8 @@ export async function buildApp({ config, database, clock = systemClock, logger }
 
   const deps = { db: database.db, config, clock }
   const organisation = createOrganisationModule(deps)
-  const identity = createIdentityModule({ ...deps, organisation: organisation.service })
+  const mailer = createMailer(config, app.log)
+  const identity = createIdentityModule({ ...deps, organisation: organisation.service, mailer })
   const portal = createPortalModule(deps)
   const calendar = createCalendarModule(deps)
 

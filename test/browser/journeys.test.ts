@@ -24,7 +24,11 @@ async function freshPage(options: { javaScriptEnabled?: boolean } = {}): Promise
 
 /** The tree item of a unit, found by its own name (not by a descendant's). */
 const unitItem = (page: Page, name: string) =>
-  page.locator('.tree li', { has: page.locator(':scope > strong', { hasText: new RegExp(`^${name}$`) }) })
+  page.locator('.tree li', {
+    has: page.locator(':scope > strong', {
+      hasText: new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
+    }),
+  })
 
 async function attributes(page: Page, selector: string, name: string): Promise<(string | null)[]> {
   const found = page.locator(selector)
@@ -86,16 +90,16 @@ describe('browser journeys', { timeout: 60_000 }, () => {
 
     // From the back office to the unit form, by links.
     await page.getByRole('link', { name: 'Quản lý đơn vị' }).click()
-    expect(new URL(page.url()).pathname).toBe('/admin/units')
+    await page.waitForURL('**/admin/units')
     await page.getByRole('link', { name: 'Thêm đơn vị' }).click()
-    expect(new URL(page.url()).pathname).toBe('/admin/units/new')
+    await page.waitForURL('**/admin/units/new')
     expect(await text(page, 'h1')).toBe('Thêm đơn vị')
 
     // The parent select indents children with no-break spaces, so the option is found by its trimmed text.
     const parent = page.locator('#parentId option', { hasText: /^\s*Sở Khoa học và Công nghệ$/ })
     const parentId = await parent.getAttribute('value')
     expect(parentId).toMatch(/^[0-9a-f-]{36}$/)
-    await page.getByLabel('Đơn vị cấp trên').selectOption(parentId!)
+    await page.getByLabel('Đơn vị cấp trên').selectOption(parentId)
     await page.getByLabel('Tên viết tắt (không bắt buộc)').fill('TT CĐS')
     await page.getByLabel('Loại đơn vị').selectOption({ label: 'Phòng, đơn vị trực thuộc' })
     await page.getByLabel('Mã định danh (không bắt buộc)').fill('000.13')
@@ -173,6 +177,21 @@ describe('browser journeys', { timeout: 60_000 }, () => {
     ])
   })
 
+  it('lists the errors of the new-user form in the order of its fields', async () => {
+    const page = await freshPage()
+    await logIn(page, 'quantri')
+    await page.goto('/admin/users/new')
+    await submit(page, 'Tạo người dùng')
+
+    // The summary reads top to bottom like the form, as the unit form's does.
+    expect(await attributes(page, '.error-summary li a', 'href')).toEqual([
+      '#fullName',
+      '#username',
+      '#homeUnitId',
+      '#password',
+    ])
+  })
+
   it('works with JavaScript turned off: an official signs in and reaches the back office', async () => {
     const page = await freshPage({ javaScriptEnabled: false })
     await logIn(page, 'qt.sokhcn')
@@ -185,7 +204,7 @@ describe('browser journeys', { timeout: 60_000 }, () => {
       'Có',
     ])
     await page.getByRole('link', { name: 'Quản lý người dùng' }).click()
-    expect(new URL(page.url()).pathname).toBe('/admin/users')
+    await page.waitForURL('**/admin/users')
     expect(await text(page, 'h1')).toBe('Người dùng')
   })
 
@@ -204,5 +223,20 @@ describe('browser journeys', { timeout: 60_000 }, () => {
     await page.keyboard.press('Enter')
     expect(new URL(page.url()).hash).toBe('#main')
     expect(await page.locator('main:focus').count()).toBe(1)
+  })
+
+  it('leaves space between the header, the page content and the footer', async () => {
+    const page = await freshPage()
+    // A long form: its button is the last thing in the main content, right above the footer.
+    await page.goto('/register')
+    const header = await page.locator('header.site-header').boundingBox()
+    const heading = await page.locator('main h1').boundingBox()
+    const button = await page.locator('main form button[type="submit"]').boundingBox()
+    const footer = await page.locator('footer.site-footer').boundingBox()
+    if (!header || !heading || !button || !footer) throw new Error('a part of the page is not displayed')
+
+    // 16 px at least: the stylesheet asks for 1.5rem above and 3rem below the main content.
+    expect(heading.y - (header.y + header.height), 'space above the heading').toBeGreaterThanOrEqual(16)
+    expect(footer.y - (button.y + button.height), 'space above the footer').toBeGreaterThanOrEqual(16)
   })
 })

@@ -38,7 +38,7 @@ export function authRoutes(auth: AuthService, config: Config) {
           <p safe>{t('loginIntro')}</p>
           <form
             method="post"
-            action={`${paths.login}?next=${encodeURIComponent(values.next ?? '')}`}
+            action={values.next ? `${paths.login}?next=${encodeURIComponent(values.next)}` : paths.login}
             novalidate
           >
             <CsrfField token={ctx.csrf} />

@@ -7,7 +7,14 @@ import type { Queryable } from '../../platform/db/database.js'
 import { inTransaction } from '../../platform/db/database.js'
 import { isUuid } from '../../platform/ids.js'
 import { tablesOf } from '../../platform/db/tables.js'
-import { AppError, NotFoundError, ValidationError, type FieldErrors } from '../../platform/http/errors.js'
+import {
+  AppError,
+  inFormOrder,
+  NotFoundError,
+  ValidationError,
+  type FieldErrors,
+} from '../../platform/http/errors.js'
+import { createMailer, type Mailer } from '../../platform/mail/mailer.js'
 import type { ModuleDeps } from '../../platform/module.js'
 import type { OrganisationService } from '../organisation/index.js'
 import {
@@ -21,7 +28,7 @@ import {
 import type { IdentityTables, SessionStage } from './identity.tables.js'
 import { checkNewPassword, citizenIdProblem, normaliseText, parseContact } from './identity.validation.js'
 
-export type AuthDeps = ModuleDeps & { organisation: OrganisationService }
+export type AuthDeps = ModuleDeps & { organisation: OrganisationService; mailer?: Mailer }
 
 /** Thrown when a sign-in fails; the message never says whether the account exists. */
 export class LoginError extends AppError {
@@ -34,10 +41,26 @@ export type LoginResult = { sessionToken: string; stage: SessionStage; user: Use
 export type SessionInfo = { sessionId: string; stage: SessionStage; userId: string }
 
 const TOKEN_PREFIX = 'cbp_'
+const REGISTRATION_FORM = [
+  'fullName',
+  'citizenId',
+  'phone',
+  'email',
+  'taxCode',
+  'password',
+  'passwordConfirm',
+]
 const t = (q: Queryable) => tablesOf<IdentityTables>(q)
 
 export function createAuthService(deps: AuthDeps) {
   const { db, config, clock, organisation } = deps
+  const silent = { info() {}, warn() {} }
+  const mailer = deps.mailer ?? createMailer(config, silent)
+
+  /** Security notices go to the account's own address, after the change is committed. */
+  function notify(user: UserRow, subject: string, text: string) {
+    if (user.email) void mailer.send({ to: user.email, subject, text })
+  }
   const idleMs = config.sessionIdleMinutes * 60_000
   const maxMs = config.sessionMaxHours * 3_600_000
 
@@ -150,7 +173,15 @@ export function createAuthService(deps: AuthDeps) {
             now,
           )
       })
-      if (lockedUntil) throw new AppError(423, 'account_locked', lockedMessage(lockedUntil))
+      if (lockedUntil) {
+        notify(
+          user,
+          'Tài khoản tạm khóa do đăng nhập sai nhiều lần',
+          `Tài khoản ${user.username} vừa bị nhập sai mật khẩu ${failures} lần liên tiếp và được tạm khóa đến ` +
+            `${localTime(lockedUntil)} (giờ Việt Nam). Nếu không phải bạn, hãy đổi mật khẩu và báo quản trị hệ thống.`,
+        )
+        throw new AppError(423, 'account_locked', lockedMessage(lockedUntil))
+      }
       throw new LoginError()
     }
 
@@ -383,6 +414,12 @@ export function createAuthService(deps: AuthDeps) {
         now,
       )
     })
+    notify(
+      user,
+      'Mật khẩu tài khoản vừa được đổi',
+      `Mật khẩu tài khoản ${user.username} đã được đổi lúc ${localTime(now)} (giờ Việt Nam). ` +
+        'Nếu không phải bạn, hãy báo ngay cho quản trị hệ thống.',
+    )
   }
 
   /** Self-registration of a citizen: name, phone or e-mail, 12-digit citizen ID, password. */
@@ -422,7 +459,7 @@ export function createAuthService(deps: AuthDeps) {
           errors.email = 'Thư điện tử này đã được dùng cho tài khoản khác.'
       }
     }
-    if (Object.keys(errors).length) throw new ValidationError(errors)
+    if (Object.keys(errors).length) throw new ValidationError(inFormOrder(errors, REGISTRATION_FORM))
     const passwordHash = await hashPassword(password)
     return inTransaction(db, async (tx) => {
       const user = await t(tx)
@@ -593,7 +630,10 @@ export function createAuthService(deps: AuthDeps) {
 
 export type AuthService = ReturnType<typeof createAuthService>
 
+function localTime(at: Date): string {
+  return new Date(at.getTime() + 7 * 3_600_000).toISOString().slice(11, 16)
+}
+
 function lockedMessage(until: Date): string {
-  const local = new Date(until.getTime() + 7 * 3_600_000).toISOString().slice(11, 16)
-  return `Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau ${local}.`
+  return `Tài khoản tạm khóa do đăng nhập sai nhiều lần. Vui lòng thử lại sau ${localTime(until)}.`
 }

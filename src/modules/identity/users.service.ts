@@ -13,7 +13,7 @@ import type { Queryable } from '../../platform/db/database.js'
 import { inTransaction } from '../../platform/db/database.js'
 import { isUuid } from '../../platform/ids.js'
 import { tablesOf } from '../../platform/db/tables.js'
-import { NotFoundError, ValidationError, type FieldErrors } from '../../platform/http/errors.js'
+import { inFormOrder, NotFoundError, ValidationError, type FieldErrors } from '../../platform/http/errors.js'
 import type { OrgUnit } from '../organisation/index.js'
 import type { AuthDeps } from './auth.service.js'
 import {
@@ -32,6 +32,17 @@ import {
 } from './identity.validation.js'
 
 const t = (q: Queryable) => tablesOf<IdentityTables>(q)
+const OFFICIAL_FORM = [
+  'fullName',
+  'username',
+  'email',
+  'phone',
+  'citizenId',
+  'homeUnitId',
+  'role',
+  'status',
+  'password',
+]
 
 export type UserView = Omit<UserRow, 'password_hash' | 'totp_secret'> & {
   homeUnit: OrgUnit | null
@@ -205,7 +216,7 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
     if (role !== null && !mayAssign(actor, role, input.homeUnit))
       errors.role = 'Bạn không được giao vai trò này.'
     if (Object.keys(errors).length === 0) await uniquenessErrors(input, null, errors)
-    if (Object.keys(errors).length) throw new ValidationError(errors)
+    if (Object.keys(errors).length) throw new ValidationError(inFormOrder(errors, OFFICIAL_FORM))
     const passwordHash = await hashPassword(input.password)
     const now = clock()
     return inTransaction(db, async (tx) => {
@@ -299,7 +310,7 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
     if (status === 'disabled' && user.id === actor.userId)
       errors.status = 'Bạn không thể tự khóa tài khoản của mình.'
     if (Object.keys(errors).length === 0) await uniquenessErrors({ ...input, username: '' }, user.id, errors)
-    if (Object.keys(errors).length) throw new ValidationError(errors)
+    if (Object.keys(errors).length) throw new ValidationError(inFormOrder(errors, OFFICIAL_FORM))
     const nextStatus: 'active' | 'disabled' = status ?? 'active'
     const now = clock()
     const changes = {

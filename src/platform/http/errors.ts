@@ -1,6 +1,15 @@
 /** Field name → Vietnamese message, in the order the fields appear on the form. */
 export type FieldErrors = Record<string, string>
 
+/** Puts field errors in the order the fields appear on the form, so the summary reads top to bottom. */
+export function inFormOrder(errors: FieldErrors, order: readonly string[]): FieldErrors {
+  const rank = (field: string) => {
+    const index = order.indexOf(field)
+    return index < 0 ? order.length : index
+  }
+  return Object.fromEntries(Object.entries(errors).sort(([a], [b]) => rank(a) - rank(b)))
+}
+
 /** Base of the errors a user can cause; the handler turns them into a 4xx with a Vietnamese message. */
 export class AppError extends Error {
   constructor(

@@ -18,7 +18,7 @@ export function ErrorSummary({ errors, title }: { errors: FieldErrors | undefine
       <ul>
         {entries.map(([field, message]) => (
           <li>
-            <a href={`#${field}`} safe>
+            <a href={`#${field}`} lang="vi" safe>
               {message}
             </a>
           </li>
@@ -58,7 +58,7 @@ export function TextField(props: FieldProps) {
         ''
       )}
       {props.error ? (
-        <p class="error-message" id={errorId} safe>
+        <p class="error-message" id={errorId} lang="vi" safe>
           {props.error}
         </p>
       ) : (
@@ -90,7 +90,7 @@ export function SelectField(props: Omit<FieldProps, 'type'> & { options: Option[
         {props.label}
       </label>
       {props.error ? (
-        <p class="error-message" id={errorId} safe>
+        <p class="error-message" id={errorId} lang="vi" safe>
           {props.error}
         </p>
       ) : (
@@ -123,12 +123,19 @@ export function SelectField(props: Omit<FieldProps, 'type'> & { options: Option[
 export function CheckboxField(props: { name: string; label: string; checked: boolean; hint?: string }) {
   return (
     <div class="field checkbox">
-      <input id={props.name} name={props.name} type="checkbox" value="on" checked={props.checked} />
+      <input
+        id={props.name}
+        name={props.name}
+        type="checkbox"
+        value="on"
+        checked={props.checked}
+        aria-describedby={props.hint ? `${props.name}-hint` : undefined}
+      />
       <label for={props.name} safe>
         {props.label}
       </label>
       {props.hint ? (
-        <p class="hint" safe>
+        <p class="hint" id={`${props.name}-hint`} safe>
           {props.hint}
         </p>
       ) : (

@@ -22,6 +22,8 @@ type LayoutProps = { ctx: PageContext; title: string; children: Children; wide?:
 export function Layout({ ctx, title, children, wide }: LayoutProps) {
   const t = translator(common, ctx.lang)
   const other = ctx.lang === 'vi' ? 'en' : 'vi'
+  const here = ctx.path.split('?')[0]
+  const current = (href: string) => (here === href ? 'page' : undefined)
   const official = ctx.actor && ctx.actor.kind === 'official' && !hasRole(ctx.actor, 'citizen')
   return (
     <>
@@ -59,13 +61,13 @@ export function Layout({ ctx, title, children, wide }: LayoutProps) {
             <nav class="container main-nav" aria-label={t('mainNav')}>
               <ul>
                 <li>
-                  <a href={paths.home} safe>
+                  <a href={paths.home} aria-current={current(paths.home)} safe>
                     {t('navHome')}
                   </a>
                 </li>
                 {official ? (
                   <li>
-                    <a href={paths.backoffice} safe>
+                    <a href={paths.backoffice} aria-current={current(paths.backoffice)} safe>
                       {t('navBackoffice')}
                     </a>
                   </li>
@@ -75,7 +77,7 @@ export function Layout({ ctx, title, children, wide }: LayoutProps) {
                 {ctx.actor ? (
                   <>
                     <li>
-                      <a href={paths.account} safe>
+                      <a href={paths.account} aria-current={current(paths.account)} safe>
                         {t('navAccount')}
                       </a>
                     </li>
@@ -91,19 +93,19 @@ export function Layout({ ctx, title, children, wide }: LayoutProps) {
                 ) : (
                   <>
                     <li>
-                      <a href={paths.login} safe>
+                      <a href={paths.login} aria-current={current(paths.login)} safe>
                         {t('navLogin')}
                       </a>
                     </li>
                     <li>
-                      <a href={paths.register} safe>
+                      <a href={paths.register} aria-current={current(paths.register)} safe>
                         {t('navRegister')}
                       </a>
                     </li>
                   </>
                 )}
                 <li>
-                  <a href={paths.apiDocs} safe>
+                  <a href={paths.apiDocs} aria-current={current(paths.apiDocs)} safe>
                     {t('navApiDocs')}
                   </a>
                 </li>
