@@ -31,7 +31,7 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; read
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('http://localhost:')) resolve()
     })
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)))

@@ -122,7 +122,7 @@ export async function findSessionWithUser(q: Queryable, sessionId: string) {
       lastSeenAt: session_last_seen_at,
       expiresAt: session_expires_at,
     },
-    user: user as UserRow,
+    user: user,
     assignments: assignments as Pick<AssignmentRow, 'role' | 'unit_id' | 'include_subtree'>[],
   }
 }
