@@ -8,7 +8,6 @@ import {
   vietnamDate,
   type OrgUnit,
 } from './org-unit.js'
-import { parseCsv } from './organisation.seed.js'
 
 describe('parseUnitInput', () => {
   it('trims, collapses spaces and NFC-normalises names typed in decomposed form', () => {
@@ -138,14 +137,5 @@ describe('buildTree', () => {
   it('lifts a unit whose parent is not in the list to the top level', () => {
     const tree = buildTree([unit('c', 'missing', 'commune_committee', 'Xã A')])
     expect(tree.map((n) => n.unit.id)).toEqual(['c'])
-  })
-})
-
-describe('parseCsv', () => {
-  it('reads quoted fields holding commas and doubled quotes', () => {
-    expect(parseCsv('a,b\r\n"Sở Văn hóa, Thể thao","say ""hi"""\n')).toEqual([
-      ['a', 'b'],
-      ['Sở Văn hóa, Thể thao', 'say "hi"'],
-    ])
   })
 })

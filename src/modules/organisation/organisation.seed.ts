@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { appendAudit, SYSTEM_CONTEXT } from '../../platform/audit/audit.js'
 import { inTransaction, type Db } from '../../platform/db/database.js'
+import { CsvSyntaxError, parseCsv, type CsvRecord } from '../../platform/csv.js'
 import { levelFor, parseUnitInput, placementProblem, type OrgUnit, type OrgUnitType } from './org-unit.js'
 import * as repo from './organisation.repository.js'
 
@@ -43,52 +44,24 @@ export type SeedUnit = {
 /** Thrown when the seed file breaks a rule; names the line so it can be fixed by hand. */
 export class SeedFileError extends Error {}
 
-/** RFC 4180: comma-separated, fields with commas or quotes are quoted, a quote inside is doubled. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false
-  const input = text.replace(/^\uFEFF/, '')
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i]!
-    if (quoted) {
-      if (c === '"' && input[i + 1] === '"') {
-        field += '"'
-        i++
-      } else if (c === '"') quoted = false
-      else field += c
-    } else if (c === '"' && field === '') quoted = true
-    else if (c === ',') {
-      row.push(field)
-      field = ''
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && input[i + 1] === '\n') i++
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-    } else field += c
+function readRecords(text: string, file: string): SeedRecord[] {
+  let records: CsvRecord[]
+  try {
+    records = parseCsv(text, file)
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) throw new SeedFileError(`Dòng ${error.line}: ${error.detail}.`)
+    throw error
   }
-  if (quoted) throw new SeedFileError('Tệp CSV có một trường mở ngoặc kép mà không đóng.')
-  if (field !== '' || row.length > 0) {
-    row.push(field)
-    rows.push(row)
-  }
-  return rows.filter((r) => !(r.length === 1 && r[0] === ''))
-}
-
-function readRecords(text: string): SeedRecord[] {
-  const [header, ...rows] = parseCsv(text)
-  if (!header || COLUMNS.some((column, i) => header[i] !== column) || header.length !== COLUMNS.length) {
+  const [header, ...rows] = records
+  const names = header?.fields ?? []
+  if (COLUMNS.some((column, i) => names[i] !== column) || names.length !== COLUMNS.length) {
     throw new SeedFileError(`Dòng tiêu đề phải là: ${COLUMNS.join(',')}`)
   }
-  return rows.map((cells, index) => {
-    const line = index + 2
-    if (cells.length !== COLUMNS.length) {
-      throw new SeedFileError(`Dòng ${line}: có ${cells.length} cột, cần ${COLUMNS.length}.`)
+  return rows.map(({ line, fields }) => {
+    if (fields.length !== COLUMNS.length) {
+      throw new SeedFileError(`Dòng ${line}: có ${fields.length} cột, cần ${COLUMNS.length}.`)
     }
-    return Object.assign(Object.fromEntries(COLUMNS.map((c, i) => [c, cells[i]!.trim()])), {
+    return Object.assign(Object.fromEntries(COLUMNS.map((c, i) => [c, fields[i]!.trim()])), {
       line,
     }) as unknown as SeedRecord
   })
@@ -159,7 +132,7 @@ function parentsFirst(units: SeedUnit[]): SeedUnit[] {
 }
 
 export function readSeedFile(file = ORG_UNITS_CSV): SeedUnit[] {
-  return parentsFirst(readRecords(readFileSync(file, 'utf8')).map(toSeedUnit))
+  return parentsFirst(readRecords(readFileSync(file, 'utf8'), file).map(toSeedUnit))
 }
 
 // The columns the seed file decides; require_totp is not among them, so it is always the officials' choice.

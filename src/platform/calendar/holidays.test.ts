@@ -8,7 +8,6 @@ import {
   deriveStatutoryDays,
   loadCalendarDir,
   parseCalendarCsv,
-  parseCsv,
   shippedCalendarData,
   weekdayOf,
 } from './holidays.js'
@@ -25,22 +24,6 @@ function weekdayHolidays(
     .filter((d) => weekdayOf(d.date) !== 0 && weekdayOf(d.date) !== 6)
     .map((d) => d.date)
 }
-
-describe('CSV reader', () => {
-  it('reads quoted fields with commas, doubled quotes, CRLF, a BOM and blank lines', () => {
-    const text = '\ufeffa,b\r\n"x, y","say ""hi"""\r\n\r\n"multi\nline",z'
-    expect(parseCsv(text)).toEqual([
-      { line: 1, fields: ['a', 'b'] },
-      { line: 2, fields: ['x, y', 'say "hi"'] },
-      { line: 4, fields: ['multi\nline', 'z'] },
-    ])
-  })
-
-  it('rejects an unterminated quote and text after a closing quote', () => {
-    expect(() => parseCsv('a,"b\n', 'x.csv')).toThrow(/x\.csv, dòng 1/)
-    expect(() => parseCsv('a\n"b"c\n', 'x.csv')).toThrow(/x\.csv, dòng 2/)
-  })
-})
 
 describe('calendar CSV files', () => {
   it('parses rows into days that remember their file and line', () => {

@@ -15,6 +15,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isoToJdn, jdnToIso, lunarToSolar, solarToLunar, tetDate } from './lunar.js'
+import { CsvSyntaxError, parseCsv, type CsvRecord } from '../csv.js'
 
 export type DayKind = 'holiday' | 'makeup'
 
@@ -63,83 +64,6 @@ export function weekdayOf(iso: string): number {
   return weekdayOfJdn(isoToJdn(iso))
 }
 
-// ---------------------------------------------------------------------------------------------
-// CSV
-
-export interface CsvRecord {
-  /** 1-based line on which the record starts. */
-  line: number
-  fields: string[]
-}
-
-/** Minimal RFC 4180 reader: quoted fields, "" escapes, CRLF or LF, blank lines skipped. */
-export function parseCsv(text: string, file = '<csv>'): CsvRecord[] {
-  const records: CsvRecord[] = []
-  const input = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
-  let fields: string[] = []
-  let field = ''
-  let line = 1
-  let recordLine = 1
-  let quoted = false
-  let fieldWasQuoted = false
-  let i = 0
-
-  const endRecord = (): void => {
-    fields.push(field)
-    const blank = fields.length === 1 && fields[0] === '' && !fieldWasQuoted
-    if (!blank) records.push({ line: recordLine, fields })
-    fields = []
-    field = ''
-    fieldWasQuoted = false
-  }
-
-  while (i < input.length) {
-    const char = input[i]!
-    if (quoted) {
-      if (char === '"') {
-        if (input[i + 1] === '"') {
-          field += '"'
-          i += 2
-          continue
-        }
-        quoted = false
-        i++
-        const next = input[i]
-        if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
-          throw new CalendarDataError(file, line, 'ký tự thừa sau dấu ngoặc kép đóng')
-        }
-        continue
-      }
-      if (char === '\n') line++
-      field += char
-      i++
-      continue
-    }
-    if (char === '"') {
-      if (field !== '') throw new CalendarDataError(file, line, 'dấu ngoặc kép nằm giữa trường')
-      quoted = true
-      fieldWasQuoted = true
-      i++
-    } else if (char === ',') {
-      fields.push(field)
-      field = ''
-      fieldWasQuoted = false
-      i++
-    } else if (char === '\r' || char === '\n') {
-      endRecord()
-      i += char === '\r' && input[i + 1] === '\n' ? 2 : 1
-      line++
-      recordLine = line
-    } else {
-      field += char
-      i++
-    }
-  }
-  if (quoted) throw new CalendarDataError(file, recordLine, 'thiếu dấu ngoặc kép đóng')
-  if (field !== '' || fields.length > 0 || fieldWasQuoted) endRecord()
-  return records
-}
-
 const HEADER = ['date', 'kind', 'name', 'source']
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
 
@@ -148,7 +72,13 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
  * every date: a row filed under the wrong year would be silently shadowed by derived data.
  */
 export function parseCalendarCsv(text: string, file: string, expectedYear?: number): CalendarDay[] {
-  const records = parseCsv(text, file)
+  let records: CsvRecord[]
+  try {
+    records = parseCsv(text, file)
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) throw new CalendarDataError(file, error.line, error.detail)
+    throw error
+  }
   const header = records[0]
   if (!header) throw new CalendarDataError(file, 1, 'tệp rỗng, cần dòng tiêu đề date,kind,name,source')
   const got = header.fields.map((f) => f.trim())
