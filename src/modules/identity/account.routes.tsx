@@ -6,13 +6,13 @@ import { ValidationError, type FieldErrors } from '../../platform/http/errors.js
 import { auditContext, redirectWithFlash, sendPage } from '../../platform/http/plugin.js'
 import { common } from '../../platform/i18n/common.js'
 import { translator } from '../../platform/i18n/index.js'
-import { CsrfField, ErrorSummary, PostButton, TextField } from '../../platform/views/components.js'
+import { CsrfField, ErrorSummary, TextField } from '../../platform/views/components.js'
 import type { PageContext } from '../../platform/views/context.js'
-import { formatDateTime } from '../../platform/views/format.js'
 import { Layout } from '../../platform/views/layout.js'
 import type { AuthService } from './auth.service.js'
 import { messages, type IdentityKey } from './identity.locales.js'
 import { identityPaths as paths } from './identity.paths.js'
+import { TokenTable } from './tokens.view.js'
 
 type Form = Record<string, string | undefined>
 type AccountState = {
@@ -190,59 +190,13 @@ export function accountRoutes(auth: AuthService, clock: Clock) {
           ) : (
             ''
           )}
-          {tokens.length === 0 ? (
-            <p safe>{t('noTokens')}</p>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col" safe>
-                    {t('tokenName')}
-                  </th>
-                  <th scope="col" safe>
-                    {t('tokenPrefix')}
-                  </th>
-                  <th scope="col" safe>
-                    {t('expiresAt')}
-                  </th>
-                  <th scope="col" safe>
-                    {t('lastUsed')}
-                  </th>
-                  <th scope="col" safe>
-                    {t('status')}
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {tokens.map((token) => (
-                  <tr>
-                    <td safe>{token.name}</td>
-                    <td>
-                      <code safe>{`${token.prefix}…`}</code>
-                    </td>
-                    <td safe>{formatDateTime(token.expires_at, ctx.lang)}</td>
-                    <td safe>
-                      {token.last_used_at ? formatDateTime(token.last_used_at, ctx.lang) : t('never')}
-                    </td>
-                    <td>
-                      {token.revoked_at ? (
-                        <span safe>{t('revoked')}</span>
-                      ) : token.expires_at <= now ? (
-                        <span safe>{t('expired')}</span>
-                      ) : (
-                        <PostButton
-                          action={paths.revokeToken(token.id)}
-                          csrf={ctx.csrf}
-                          label={t('revoke')}
-                          variant="link"
-                        />
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <TokenTable
+            tokens={tokens}
+            lang={ctx.lang}
+            csrf={ctx.csrf}
+            now={now}
+            revokeAction={paths.revokeToken}
+          />
           <form method="post" action={paths.accountTokens} novalidate>
             <CsrfField token={ctx.csrf} />
             <TextField

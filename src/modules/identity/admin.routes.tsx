@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { verifyAudit, listAudit } from '../../platform/audit/audit.js'
 import { authorize, can, UnauthenticatedError, type Actor } from '../../platform/auth/actor.js'
 import { Permission } from '../../platform/auth/roles.js'
+import type { Clock } from '../../platform/clock.js'
 import type { Db } from '../../platform/db/database.js'
 import { ValidationError, type FieldErrors } from '../../platform/http/errors.js'
 import { auditContext, redirectWithFlash, sendPage } from '../../platform/http/plugin.js'
@@ -22,6 +23,7 @@ import { Layout } from '../../platform/views/layout.js'
 import type { OrgUnit } from '../organisation/index.js'
 import { messages, type IdentityKey } from './identity.locales.js'
 import { identityPaths as paths } from './identity.paths.js'
+import { TokenTable } from './tokens.view.js'
 import type { UsersService } from './users.service.js'
 
 type Form = Record<string, string | undefined>
@@ -36,7 +38,7 @@ function requireOfficial(request: FastifyRequest): Actor {
 const unitOptions = (units: OrgUnit[]): Option[] =>
   units.map((u) => ({ value: u.id, label: `${u.name}${u.validTo ? ` (đến ${u.validTo})` : ''}` }))
 
-export function adminRoutes(users: UsersService, db: Db) {
+export function adminRoutes(users: UsersService, db: Db, clock: Clock) {
   return async function routes(app: FastifyInstance) {
     app.get(paths.backoffice, async (request, reply) => {
       const actor = requireOfficial(request)
@@ -436,51 +438,13 @@ export function adminRoutes(users: UsersService, db: Db) {
               <h2 id="user-tokens" safe>
                 {t('tokensTitle')}
               </h2>
-              {tokens.length === 0 ? (
-                <p safe>{t('noTokens')}</p>
-              ) : (
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col" safe>
-                        {t('tokenName')}
-                      </th>
-                      <th scope="col" safe>
-                        {t('tokenPrefix')}
-                      </th>
-                      <th scope="col" safe>
-                        {t('expiresAt')}
-                      </th>
-                      <th scope="col" safe>
-                        {t('status')}
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {tokens.map((token) => (
-                      <tr>
-                        <td safe>{token.name}</td>
-                        <td>
-                          <code safe>{`${token.prefix}…`}</code>
-                        </td>
-                        <td safe>{formatDateTime(token.expires_at, ctx.lang)}</td>
-                        <td>
-                          {token.revoked_at ? (
-                            <span safe>{t('revoked')}</span>
-                          ) : (
-                            <PostButton
-                              action={paths.revokeUserToken(user.id, token.id)}
-                              csrf={ctx.csrf}
-                              label={t('revoke')}
-                              variant="link"
-                            />
-                          )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
+              <TokenTable
+                tokens={tokens}
+                lang={ctx.lang}
+                csrf={ctx.csrf}
+                now={clock()}
+                revokeAction={(id) => paths.revokeUserToken(user.id, id)}
+              />
             </section>
           ) : (
             ''

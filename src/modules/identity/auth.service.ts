@@ -22,6 +22,9 @@ import {
   findSessionWithUser,
   findUserById,
   findUserByLogin,
+  insertUser,
+  listAccessTokens,
+  revokeAccessToken,
   type AssignmentRow,
   type UserRow,
 } from './identity.repository.js'
@@ -462,26 +465,17 @@ export function createAuthService(deps: AuthDeps) {
     if (Object.keys(errors).length) throw new ValidationError(inFormOrder(errors, REGISTRATION_FORM))
     const passwordHash = await hashPassword(password)
     return inTransaction(db, async (tx) => {
-      const user = await t(tx)
-        .insertInto('users')
-        .values({
-          kind: taxCode ? 'business' : 'citizen',
-          username: (contact.phone ?? contact.email)!,
-          full_name: contact.fullName,
-          email: contact.email,
-          phone: contact.phone,
-          citizen_id: citizenId,
-          tax_code: taxCode || null,
-          home_unit_id: null,
-          password_hash: passwordHash,
-          totp_secret: null,
-          totp_enabled_at: null,
-          locked_until: null,
-          password_changed_at: now,
-          last_login_at: null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow()
+      const user = await insertUser(tx, {
+        kind: taxCode ? 'business' : 'citizen',
+        username: (contact.phone ?? contact.email)!,
+        full_name: contact.fullName,
+        email: contact.email,
+        phone: contact.phone,
+        citizen_id: citizenId,
+        tax_code: taxCode || null,
+        password_hash: passwordHash,
+        password_changed_at: now,
+      })
       await t(tx)
         .insertInto('role_assignments')
         .values({ user_id: user.id, role: 'citizen', unit_id: null, granted_by: null })
@@ -542,26 +536,14 @@ export function createAuthService(deps: AuthDeps) {
   }
 
   function listTokens(userId: string) {
-    return t(db)
-      .selectFrom('access_tokens')
-      .select(['id', 'name', 'prefix', 'created_at', 'expires_at', 'last_used_at', 'revoked_at'])
-      .where('user_id', '=', userId)
-      .orderBy('created_at', 'desc')
-      .execute()
+    return listAccessTokens(db, userId)
   }
 
   async function revokeToken(actor: Actor, tokenId: string, ctx: AuditContext): Promise<void> {
     if (!isUuid(tokenId)) throw new NotFoundError('Không tìm thấy khóa truy cập này.')
     const now = clock()
     await inTransaction(db, async (tx) => {
-      const row = await t(tx)
-        .updateTable('access_tokens')
-        .set({ revoked_at: now })
-        .where('id', '=', tokenId)
-        .where('user_id', '=', actor.userId)
-        .where('revoked_at', 'is', null)
-        .returning('id')
-        .executeTakeFirst()
+      const row = await revokeAccessToken(tx, actor.userId, tokenId, now)
       if (!row) throw new NotFoundError('Không tìm thấy khóa truy cập này.')
       await appendAudit(
         tx,

@@ -126,3 +126,49 @@ export async function findSessionWithUser(q: Queryable, sessionId: string) {
     assignments: assignments as Pick<AssignmentRow, 'role' | 'unit_id' | 'include_subtree'>[],
   }
 }
+
+export type NewUser = Pick<UserRow, 'kind' | 'username' | 'full_name' | 'password_hash'> &
+  Partial<
+    Pick<UserRow, 'email' | 'phone' | 'citizen_id' | 'tax_code' | 'home_unit_id' | 'password_changed_at'>
+  >
+
+export function insertUser(q: Queryable, user: NewUser) {
+  return t(q)
+    .insertInto('users')
+    .values({
+      email: null,
+      phone: null,
+      citizen_id: null,
+      tax_code: null,
+      home_unit_id: null,
+      password_changed_at: null,
+      ...user,
+      totp_secret: null,
+      totp_enabled_at: null,
+      locked_until: null,
+      last_login_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+/** Revokes one of a user's live tokens; undefined when there is no such live token. */
+export function revokeAccessToken(q: Queryable, userId: string, tokenId: string, now: Date) {
+  return t(q)
+    .updateTable('access_tokens')
+    .set({ revoked_at: now })
+    .where('id', '=', tokenId)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .returning('id')
+    .executeTakeFirst()
+}
+
+export function listAccessTokens(q: Queryable, userId: string) {
+  return t(q)
+    .selectFrom('access_tokens')
+    .select(['id', 'name', 'prefix', 'created_at', 'expires_at', 'last_used_at', 'revoked_at'])
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .execute()
+}

@@ -44,7 +44,7 @@ export function createIdentityModule(deps: AuthDeps) {
     routes: async (app: FastifyInstance) => {
       await app.register(authRoutes(auth, deps.config))
       await app.register(accountRoutes(auth, deps.clock))
-      await app.register(adminRoutes(users, deps.db))
+      await app.register(adminRoutes(users, deps.db, deps.clock))
     },
     api: identityApi(auth, users, deps.db),
   }

@@ -19,7 +19,10 @@ import type { AuthDeps } from './auth.service.js'
 import {
   findAssignments,
   findUserById,
+  insertUser,
+  listAccessTokens,
   listUsers as listUserRows,
+  revokeAccessToken,
   type UserRow,
 } from './identity.repository.js'
 import type { IdentityTables, UserKind } from './identity.tables.js'
@@ -220,26 +223,16 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
     const passwordHash = await hashPassword(input.password)
     const now = clock()
     return inTransaction(db, async (tx) => {
-      const user = await t(tx)
-        .insertInto('users')
-        .values({
-          kind: 'official',
-          username: input.username,
-          full_name: input.fullName,
-          email: input.email,
-          phone: input.phone,
-          citizen_id: input.citizenId,
-          tax_code: null,
-          home_unit_id: input.homeUnit.id,
-          password_hash: passwordHash,
-          totp_secret: null,
-          totp_enabled_at: null,
-          locked_until: null,
-          password_changed_at: null,
-          last_login_at: null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow()
+      const user = await insertUser(tx, {
+        kind: 'official',
+        username: input.username,
+        full_name: input.fullName,
+        email: input.email,
+        phone: input.phone,
+        citizen_id: input.citizenId,
+        home_unit_id: input.homeUnit.id,
+        password_hash: passwordHash,
+      })
       await appendAudit(
         tx,
         ctx,
@@ -461,12 +454,7 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
     const user = isUuid(userId) ? await findUserById(db, userId) : undefined
     if (!user) throw new NotFoundError('Không tìm thấy người dùng.')
     await authorizeOnUser(actor, user, Permission.usersManage)
-    return t(db)
-      .selectFrom('access_tokens')
-      .select(['id', 'name', 'prefix', 'created_at', 'expires_at', 'last_used_at', 'revoked_at'])
-      .where('user_id', '=', user.id)
-      .orderBy('created_at', 'desc')
-      .execute()
+    return listAccessTokens(db, user.id)
   }
 
   async function revokeTokenOf(
@@ -480,14 +468,7 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
     await authorizeOnUser(actor, user, Permission.usersManage)
     const now = clock()
     await inTransaction(db, async (tx) => {
-      const row = await t(tx)
-        .updateTable('access_tokens')
-        .set({ revoked_at: now })
-        .where('id', '=', tokenId)
-        .where('user_id', '=', user.id)
-        .where('revoked_at', 'is', null)
-        .returning('id')
-        .executeTakeFirst()
+      const row = await revokeAccessToken(tx, user.id, tokenId, now)
       if (!row) throw new NotFoundError('Không tìm thấy khóa truy cập này.')
       await appendAudit(
         tx,
@@ -537,26 +518,13 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
     const passwordHash = await hashPassword(input.password)
     const now = clock()
     return inTransaction(db, async (tx) => {
-      const user = await t(tx)
-        .insertInto('users')
-        .values({
-          kind: input.kind,
-          username,
-          full_name: normaliseText(input.fullName),
-          email: null,
-          phone: null,
-          citizen_id: null,
-          tax_code: null,
-          home_unit_id: input.homeUnitId,
-          password_hash: passwordHash,
-          totp_secret: null,
-          totp_enabled_at: null,
-          locked_until: null,
-          password_changed_at: null,
-          last_login_at: null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow()
+      const user = await insertUser(tx, {
+        kind: input.kind,
+        username,
+        full_name: normaliseText(input.fullName),
+        home_unit_id: input.homeUnitId,
+        password_hash: passwordHash,
+      })
       await appendAudit(
         tx,
         ctx,
