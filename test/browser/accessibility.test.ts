@@ -2,7 +2,15 @@ import { AxeBuilder } from '@axe-core/playwright'
 import type { AxeResults } from 'axe-core'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { htmlLang, logIn, startBrowserRig, submit, type BrowserRig } from './support.js'
+import {
+  htmlLang,
+  logIn,
+  startBrowserRig,
+  submit,
+  type BrowserRig,
+  describeInBrowser,
+  skipBrowser,
+} from './support.js'
 
 const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
 
@@ -11,6 +19,7 @@ let visitor: BrowserContext
 let administrator: BrowserContext
 
 beforeAll(async () => {
+  if (skipBrowser) return
   rig = await startBrowserRig()
   visitor = await rig.newContext()
   administrator = await rig.newContext()
@@ -47,7 +56,7 @@ async function scan(context: BrowserContext, path: string, prepare?: (page: Page
   }
 }
 
-describe('accessibility (axe, WCAG 2.1 A and AA)', { timeout: 60_000 }, () => {
+describeInBrowser('accessibility (axe, WCAG 2.1 A and AA)', { timeout: 60_000 }, () => {
   describe('public pages', () => {
     it.each(['/', '/login', '/register'])('%s has no serious or critical violations', async (path) => {
       await scan(visitor, path)

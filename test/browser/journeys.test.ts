@@ -1,11 +1,22 @@
 import type { BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { htmlLang, logIn, startBrowserRig, submit, text, texts, type BrowserRig } from './support.js'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import {
+  htmlLang,
+  logIn,
+  startBrowserRig,
+  submit,
+  text,
+  texts,
+  type BrowserRig,
+  describeInBrowser,
+  skipBrowser,
+} from './support.js'
 
 let rig: BrowserRig
 let context: BrowserContext | undefined
 
 beforeAll(async () => {
+  if (skipBrowser) return
   rig = await startBrowserRig()
 }, 60_000)
 afterAll(async () => {
@@ -37,7 +48,7 @@ async function attributes(page: Page, selector: string, name: string): Promise<(
   return values
 }
 
-describe('browser journeys', { timeout: 60_000 }, () => {
+describeInBrowser('browser journeys', { timeout: 60_000 }, () => {
   it('lets an official sign in through the form and see the back office with their unit and role', async () => {
     const page = await freshPage()
     await logIn(page, 'chuyenvien.sokhcn')

@@ -7,10 +7,25 @@ import {
   type BrowserContextOptions,
   type Page,
 } from 'playwright-core'
+import { describe } from 'vitest'
 import { createTestApp, DEMO_PASSWORD, type TestApp } from '../app.js'
 
 /** Debian's chromium; another build can be named with CHROMIUM_PATH. Playwright's own download is never used. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+/**
+ * On a developer's machine without Chromium the browser journeys are skipped with a warning, so
+ * `npm test` still runs everything else; in CI (CI=true) a missing browser is a failure.
+ */
+export const skipBrowser = !existsSync(CHROMIUM_PATH) && !process.env.CI && warnSkipped()
+export const describeInBrowser = describe.skipIf(skipBrowser)
+
+function warnSkipped(): true {
+  console.warn(
+    `Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CHROMIUM_PATH).`,
+  )
+  return true
+}
 
 const CHROMIUM_ARGS = [
   '--headless',
