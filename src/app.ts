@@ -51,17 +51,15 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   // JSON for programs.
   await app.register(
     async (api) => {
-      api.addHook('onRoute', (route) => {
-        route.config = {
-          ...(route.config as object),
-          rateLimit: {
-            max: config.apiRateLimitPerMinute,
-            timeWindow: '1 minute',
-            keyGenerator: (request: { headers: Record<string, unknown>; ip: string }) =>
-              String(request.headers.authorization ?? request.ip).slice(0, 80),
-          },
-        }
-      })
+      api.addHook(
+        'onRequest',
+        api.rateLimit({
+          max: config.apiRateLimitPerMinute,
+          timeWindow: '1 minute',
+          // Per token when one is sent, so clients behind one NAT do not share a budget.
+          keyGenerator: (request) => String(request.headers.authorization ?? request.ip).slice(0, 80),
+        }),
+      )
       await api.register(identity.api)
       await api.register(organisation.api)
       await api.register(calendar.api)

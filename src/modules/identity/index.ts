@@ -20,7 +20,7 @@ export function createIdentityModule(deps: AuthDeps) {
 
   const resolveActor: ActorResolver = async (request: FastifyRequest) => {
     const header = request.headers.authorization
-    if (header && request.url.startsWith('/api/')) {
+    if (header && request.url.startsWith('/api/v1/')) {
       const [scheme, token] = header.split(' ', 2)
       const actor = scheme?.toLowerCase() === 'bearer' && token ? await auth.resolveToken(token.trim()) : null
       if (!actor)

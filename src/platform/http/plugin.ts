@@ -39,7 +39,14 @@ export type HttpKernelOptions = { config: Config; db: Db; resolveActor: ActorRes
 /** Whether the caller is a program (JSON) rather than a person with a browser (HTML). */
 export function wantsJson(request: FastifyRequest): boolean {
   const url = request.url
-  if (url.startsWith('/api/') || url === '/healthz' || url === '/readyz') return true
+  if (
+    url.startsWith('/api/v1/') ||
+    url.startsWith('/api/openapi.json') ||
+    url === '/healthz' ||
+    url === '/readyz'
+  ) {
+    return true
+  }
   const accept = request.headers.accept ?? ''
   return accept.includes('application/json') && !accept.includes('text/html')
 }
