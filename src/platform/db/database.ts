@@ -4,9 +4,9 @@ import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto'
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
-import { createPgConfig } from '@electric-sql/pglite/node-postgres'
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely'
 import pg from 'pg'
+import { PGliteDialect } from './pglite-dialect.js'
 import type { PlatformTables } from './tables.js'
 
 export type Db = Kysely<PlatformTables>
@@ -36,6 +36,12 @@ export class DataDirLockedError extends Error {
 // The embedded engine must be given its extensions on every open, or functions built on them fail later.
 export const PGLITE_EXTENSIONS = { pg_trgm, unaccent, pgcrypto }
 
+// The same value types as through pg below: a date column is its 'YYYY-MM-DD' text, int8 a number.
+export const PGLITE_PARSERS = {
+  1082: (value: string) => value,
+  20: (value: string) => Number(value),
+}
+
 // int8 (count(*), bigserial) arrives as a string through pg; our counts fit in a JS number.
 pg.types.setTypeParser(20, (value) => Number(value))
 // A date column is a calendar day, not an instant: keep it as 'YYYY-MM-DD'.
@@ -55,7 +61,11 @@ export async function openEmbedded(dir: string | undefined, loadDataDir?: Blob):
     release = acquireLock(`${dir}.lock`, dir)
   }
   try {
-    const pglite = await PGlite.create(dir ?? 'memory://', { extensions: PGLITE_EXTENSIONS, loadDataDir })
+    const pglite = await PGlite.create(dir ?? 'memory://', {
+      extensions: PGLITE_EXTENSIONS,
+      loadDataDir,
+      parsers: PGLITE_PARSERS,
+    })
     return wrapPglite(pglite, release)
   } catch (error) {
     release()
@@ -64,9 +74,7 @@ export async function openEmbedded(dir: string | undefined, loadDataDir?: Blob):
 }
 
 export function wrapPglite(pglite: PGlite, release = () => {}): Database {
-  // PGlite is a single session: one pooled client serialises every query and transaction.
-  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0 })
-  const db = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<PlatformTables>({ dialect: new PGliteDialect(pglite) })
   return {
     db,
     kind: 'embedded',
