@@ -4,20 +4,24 @@
  * (what Fastify alone costs here), and plain inserts for the audit chain.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { get } from 'node:http'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { sql } from 'kysely'
 import { appendAudit, SYSTEM_CONTEXT, verifyAudit } from '../src/platform/audit/audit.js'
-import { openEmbedded } from '../src/platform/db/database.js'
+import { openEmbedded, openPostgres } from '../src/platform/db/database.js'
 import { migrate } from '../src/platform/db/migrate.js'
 
 const PORT = 3917
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8)
 const lines: string[] = []
 
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; readyMs: number }> {
+async function startServer(
+  dataDir: string,
+  extraEnv: Record<string, string>,
+): Promise<{ child: ChildProcess; readyMs: number }> {
   const started = performance.now()
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start'], {
     env: {
@@ -29,6 +33,7 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; read
       DATABASE_URL: '',
       // The bench measures throughput, not the limiter.
       API_RATE_LIMIT: '1000000',
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -42,6 +47,21 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; read
 }
 
 type Load = { path: string; label: string; cookie?: string }
+
+/** Bytes on the wire for a browser that accepts brotli, as a phone on 2G would receive them. */
+function compressedSize({ path, cookie }: Load): Promise<number> {
+  return new Promise((resolve, reject) => {
+    get(
+      `http://127.0.0.1:${PORT}${path}`,
+      { headers: { 'accept-encoding': 'br, gzip', ...(cookie ? { cookie } : {}) } },
+      (response) => {
+        let bytes = 0
+        response.on('data', (chunk: Buffer) => (bytes += chunk.length))
+        response.on('end', () => resolve(bytes))
+      },
+    ).on('error', reject)
+  })
+}
 
 async function load({ path, cookie }: Load) {
   const result = await autocannon({
@@ -80,9 +100,25 @@ async function login(): Promise<string> {
   return `${csrfCookie}; ${session}`
 }
 
-async function httpBench() {
+async function httpBench(mode: 'embedded' | 'postgres') {
   const dir = mkdtempSync(join(tmpdir(), 'cb-bench-'))
-  const { child, readyMs } = await startServer(join(dir, 'data'))
+  const dbName = `cb_bench_${process.pid}`
+  const serverUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+  let env: Record<string, string> = {}
+  if (mode === 'postgres') {
+    const admin = await openPostgres(serverUrl, 1)
+    await sql.raw(`drop database if exists ${dbName}`).execute(admin.db)
+    await sql.raw(`create database ${dbName}`).execute(admin.db)
+    await admin.close()
+    const url = new URL(serverUrl)
+    url.pathname = `/${dbName}`
+    env = {
+      DATABASE_URL: url.toString(),
+      SECRET_KEY: 'bench-secret-key-0123456789abcdefghij',
+      SEED_DEMO: 'true',
+    }
+  }
+  const { child, readyMs } = await startServer(join(dir, 'data'), env)
   try {
     const cookie = await login()
     const targets: Load[] = [
@@ -94,18 +130,20 @@ async function httpBench() {
       { path: '/api/v1/units', label: 'API: list of units (JSON)' },
     ]
     const results = []
-    for (const target of targets) results.push({ target, ...(await load(target)) })
+    for (const target of targets) {
+      results.push({ target, wire: await compressedSize(target), ...(await load(target)) })
+    }
     const base = results[0]!
     lines.push(
-      `## HTTP (autocannon, 10 connections, ${DURATION} s each, server in a separate process, embedded database)`,
+      `## HTTP on the ${mode === 'embedded' ? 'embedded database (PGlite)' : 'PostgreSQL server (127.0.0.1:5432)'}`,
       '',
-      `Server start to ready on an empty data directory: **${(readyMs / 1000).toFixed(1)} s** (migrations, 89 units, 7 demo accounts).`,
+      `autocannon, 10 connections, ${DURATION} s each, server in a separate process. Start to ready on an empty database: **${(readyMs / 1000).toFixed(1)} s** (migrations, 89 units, 7 demo accounts).`,
       '',
-      '| request | req/s | vs baseline | p99 ms | KB per response | errors |',
-      '|---|---:|---:|---:|---:|---:|',
+      '| request | req/s | vs baseline | p99 ms | KB per response | KB compressed (br) | errors |',
+      '|---|---:|---:|---:|---:|---:|---:|',
       ...results.map(
         (r) =>
-          `| ${r.target.label} | ${Math.round(r.rps)} | ${(r.rps / base.rps).toFixed(2)}× | ${r.p99} | ${(r.bytes / 1024).toFixed(1)} | ${r.errors} |`,
+          `| ${r.target.label} | ${Math.round(r.rps)} | ${(r.rps / base.rps).toFixed(2)}× | ${r.p99} | ${(r.bytes / 1024).toFixed(1)} | ${(r.wire / 1024).toFixed(1)} | ${r.errors} |`,
       ),
       '',
     )
@@ -113,6 +151,11 @@ async function httpBench() {
     child.kill('SIGTERM')
     await new Promise((resolve) => child.once('exit', resolve))
     rmSync(dir, { recursive: true, force: true })
+    if (mode === 'postgres') {
+      const admin = await openPostgres(serverUrl, 1)
+      await sql.raw(`drop database if exists ${dbName} with (force)`).execute(admin.db)
+      await admin.close()
+    }
   }
 }
 
@@ -153,7 +196,8 @@ async function auditBench() {
   }
 }
 
-await httpBench()
+await httpBench('embedded')
+if (process.env.BENCH_SKIP_POSTGRES !== '1') await httpBench('postgres')
 await auditBench()
 
 const header = [

@@ -189,3 +189,12 @@ describe('pages', () => {
     expect(response.headers.location).toBe('/')
   })
 })
+
+describe('transfer size', () => {
+  it('compresses pages for browsers that accept it', async () => {
+    const plain = await t.app.inject({ url: '/api/v1/units' })
+    const packed = await t.app.inject({ url: '/api/v1/units', headers: { 'accept-encoding': 'br, gzip' } })
+    expect(packed.headers['content-encoding']).toBe('br')
+    expect(packed.rawPayload.length).toBeLessThan(plain.rawPayload.length / 4)
+  })
+})

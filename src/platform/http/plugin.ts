@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import { constants as zlib } from 'node:zlib'
+import compress from '@fastify/compress'
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
 import helmet from '@fastify/helmet'
@@ -85,6 +87,12 @@ export const httpKernel = fp<HttpKernelOptions>(
   async (app: FastifyInstance, { config, db, resolveActor }) => {
     const secure = config.secureCookies
 
+    // Pages travel over 2G in the mountains: compress everything worth it, with a cheap brotli level.
+    await app.register(compress, {
+      threshold: 1024,
+      encodings: ['br', 'gzip'],
+      brotliOptions: { params: { [zlib.BROTLI_PARAM_QUALITY]: 5 } },
+    })
     await app.register(cookie, { secret: config.secretKey })
     await app.register(formbody, { bodyLimit: config.bodyLimitBytes })
     await app.register(helmet, {
