@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { createCalendarModule } from './modules/calendar/index.js'
+import { createCatalogueModule } from './modules/catalogue/index.js'
 import { createIdentityModule } from './modules/identity/index.js'
 import { createOrganisationModule } from './modules/organisation/index.js'
 import { createPortalModule } from './modules/portal/index.js'
@@ -38,6 +39,7 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   const identity = createIdentityModule({ ...deps, organisation: organisation.service, mailer })
   const portal = createPortalModule(deps)
   const calendar = createCalendarModule(deps)
+  const catalogue = createCatalogueModule({ ...deps, organisation: organisation.service })
 
   await app.register(swagger, openApiOptions)
   await app.register(httpKernel, { config, db: database.db, resolveActor: identity.resolveActor })
@@ -47,6 +49,7 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   await app.register(identity.routes)
   await app.register(organisation.routes)
   await app.register(calendar.routes)
+  await app.register(catalogue.routes)
 
   // JSON for programs.
   await app.register(
@@ -63,6 +66,7 @@ export async function buildApp({ config, database, clock = systemClock, logger }
       await api.register(identity.api)
       await api.register(organisation.api)
       await api.register(calendar.api)
+      await api.register(catalogue.api)
     },
     { prefix: '/api/v1' },
   )

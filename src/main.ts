@@ -1,5 +1,7 @@
+import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { openConfiguredDatabase } from './database.js'
+import { createCatalogueModule, readImportFile } from './modules/catalogue/index.js'
 import { createIdentityModule } from './modules/identity/index.js'
 import { createOrganisationModule } from './modules/organisation/index.js'
 import { SYSTEM_CONTEXT, verifyAudit } from './platform/audit/audit.js'
@@ -21,6 +23,8 @@ const USAGE = `Cách dùng / usage: npm run cli -- <lệnh>
               [--unit KEY|MÃ-ĐỊNH-DANH|UUID] [--role ROLE] [--subtree]
   token create --user U [--name TÊN] [--days 90]
   audit verify                           kiểm tra chuỗi băm của nhật ký kiểm toán
+  catalogue import TỆP [--format json|csv]   nhập thủ tục hành chính; dòng lỗi được báo, dòng đúng vẫn được nhập
+  catalogue export [--format json|csv] [--out TỆP]
 Vai trò / roles: ${ROLES.join(', ')}`
 
 const CLI_CONTEXT = { ...SYSTEM_CONTEXT, actorLabel: 'cli' }
@@ -38,7 +42,30 @@ async function withDatabase<T>(config: Config, work: (database: Database) => Pro
 function modules(database: Database, config: Config) {
   const deps = { db: database.db, config, clock: systemClock }
   const organisation = createOrganisationModule(deps)
-  return { organisation, identity: createIdentityModule({ ...deps, organisation: organisation.service }) }
+  return {
+    organisation,
+    identity: createIdentityModule({ ...deps, organisation: organisation.service }),
+    catalogue: createCatalogueModule({ ...deps, organisation: organisation.service }),
+  }
+}
+
+/** A progress bar on a terminal; on a pipe or log, a line every tenth so logs stay short. */
+function progressBar(label: string) {
+  let lastTenth = -1
+  return (done: number, total: number) => {
+    if (process.stderr.isTTY) {
+      const width = 30
+      const filled = Math.round((done / Math.max(total, 1)) * width)
+      process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`)
+      if (done === total) process.stderr.write('\n')
+      return
+    }
+    const tenth = Math.floor((done / Math.max(total, 1)) * 10)
+    if (tenth !== lastTenth) {
+      lastTenth = tenth
+      process.stderr.write(`${label}: ${done}/${total}\n`)
+    }
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -59,7 +86,8 @@ async function main(argv: string[]): Promise<number> {
       return withDatabase(config, async ({ db }) => {
         const result = await seed(db, config, demo)
         console.log(
-          `Đơn vị: thêm ${result.units.inserted}, cập nhật ${result.units.updated}; tài khoản dùng thử: ${result.demoUsers}`,
+          `Đơn vị: thêm ${result.units.inserted}, cập nhật ${result.units.updated}; ` +
+            `thủ tục: thêm ${result.procedures.inserted}; tài khoản dùng thử: ${result.demoUsers}`,
         )
         return 0
       })
@@ -171,6 +199,55 @@ async function main(argv: string[]): Promise<number> {
         )
         return 1
       })
+    }
+    case 'catalogue': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { format: { type: 'string' }, out: { type: 'string' } },
+      })
+      if (sub === 'import') {
+        const file = positionals[0]
+        if (!file) {
+          console.error('Thiếu đường dẫn tệp cần nhập.')
+          return 2
+        }
+        const format = (values.format ?? (file.endsWith('.csv') ? 'csv' : 'json')) as 'json' | 'csv'
+        if (!['json', 'csv'].includes(format)) {
+          console.error('--format phải là json hoặc csv.')
+          return 2
+        }
+        return withDatabase(config, async (database) => {
+          const { catalogue } = modules(database, config)
+          const records = readImportFile(file, format)
+          const report = await catalogue.service.importProcedures(
+            records,
+            CLI_CONTEXT,
+            progressBar('Nhập thủ tục'),
+          )
+          for (const row of report.rejected) {
+            console.error(`Dòng ${row.line}${row.code ? ` (${row.code})` : ''}: ${row.problems.join(' ')}`)
+          }
+          console.log(
+            `Đã nhập: thêm ${report.inserted}, cập nhật ${report.updated}, bị từ chối ${report.rejected.length}.`,
+          )
+          return report.rejected.length > 0 ? 1 : 0
+        })
+      }
+      if (sub === 'export') {
+        const format = (values.format ?? (values.out?.endsWith('.csv') ? 'csv' : 'json')) as 'json' | 'csv'
+        if (!['json', 'csv'].includes(format)) {
+          console.error('--format phải là json hoặc csv.')
+          return 2
+        }
+        return withDatabase(config, async (database) => {
+          const text = await modules(database, config).catalogue.service.exportAll(format)
+          if (values.out) writeFileSync(values.out, text)
+          else process.stdout.write(text)
+          return 0
+        })
+      }
+      break
     }
     case 'help':
     case '--help':

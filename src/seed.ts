@@ -1,3 +1,4 @@
+import { createCatalogueModule } from './modules/catalogue/index.js'
 import { createIdentityModule, DEMO_ACCOUNTS, seedDemoUsers } from './modules/identity/index.js'
 import { DEMO_PASSWORD } from './modules/identity/identity.seed.js'
 import { createOrganisationModule, seedOrgUnits } from './modules/organisation/index.js'
@@ -5,19 +6,24 @@ import { systemClock } from './platform/clock.js'
 import type { Config } from './platform/config.js'
 import type { Db } from './platform/db/database.js'
 
-export type SeedResult = { units: { inserted: number; updated: number }; demoUsers: number }
+export type SeedResult = {
+  units: { inserted: number; updated: number }
+  procedures: { inserted: number }
+  demoUsers: number
+}
 
 /** Reference data (org units) always; demo accounts only when asked. Safe to run again. */
 export async function seed(db: Db, config: Config, withDemoUsers: boolean): Promise<SeedResult> {
   const units = await seedOrgUnits(db)
+  const deps = { db, config, clock: systemClock }
+  const organisation = createOrganisationModule(deps)
+  const procedures = await createCatalogueModule({ ...deps, organisation: organisation.service }).seed()
   let demoUsers = 0
   if (withDemoUsers) {
-    const deps = { db, config, clock: systemClock }
-    const organisation = createOrganisationModule(deps)
     const identity = createIdentityModule({ ...deps, organisation: organisation.service })
     demoUsers = await seedDemoUsers(db, identity.users, organisation.service)
   }
-  return { units, demoUsers }
+  return { units, procedures, demoUsers }
 }
 
 export function demoAccountsText(): string {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
@@ -33,6 +33,7 @@ describe('command line', { timeout: 180_000 }, () => {
     const seeded = cli('seed')
     expect(seeded.status).toBe(0)
     expect(seeded.stdout).toContain('Đơn vị: thêm 89')
+    expect(seeded.stdout).toMatch(/thủ tục: thêm 2\d/)
   })
 
   it('creates a system administrator and a token for them, shown once', () => {
@@ -54,6 +55,19 @@ describe('command line', { timeout: 180_000 }, () => {
     const token = cli('token', 'create', '--user', 'admin.tinh', '--days', '7')
     expect(token.status).toBe(0)
     expect(token.stdout).toMatch(/^cbp_[A-Za-z0-9_-]{40}$/m)
+  })
+
+  it('imports procedures, reporting bad rows by line while keeping good ones, and exports CSV', () => {
+    const imported = cli('catalogue', 'import', 'test/fixtures/procedures-import.json')
+    expect(imported.status).toBe(1)
+    expect(imported.stderr).toContain('Dòng 36 (9.00002): code: mã thủ tục phải có dạng 1.001193')
+    expect(imported.stderr).toContain('Nhập thủ tục: 3/3')
+    expect(imported.stdout).toContain('Đã nhập: thêm 1, cập nhật 0, bị từ chối 2.')
+    const out = join(dir, 'export.csv')
+    expect(cli('catalogue', 'export', '--out', out).status).toBe(0)
+    const text = readFileSync(out, 'utf8')
+    expect(text.split('\n')[0]).toMatch(/^code,name,field,onlineLevel/)
+    expect(text).toContain('9.000001,Thủ tục thử nghiệm nhập hợp lệ')
   })
 
   it('refuses an official without a unit, with a message', () => {

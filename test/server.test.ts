@@ -68,6 +68,6 @@ describe('npm start', { timeout: 150_000 }, () => {
       timeout: 60_000,
     })
     expect(again.status).toBe(0)
-    expect(again.stdout).toContain('Đơn vị: thêm 0, cập nhật 0; tài khoản dùng thử: 0')
+    expect(again.stdout).toContain('Đơn vị: thêm 0, cập nhật 0; thủ tục: thêm 0; tài khoản dùng thử: 0')
   })
 })

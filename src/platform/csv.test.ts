@@ -22,3 +22,14 @@ describe('CSV reader', () => {
     ])
   })
 })
+
+describe('CSV writer', () => {
+  it('quotes what needs quoting and reads back the same', async () => {
+    const { toCsv } = await import('./csv.js')
+    const rows = [
+      ['code', 'documents'],
+      ['1.001193', '[{"name":"Tờ khai, bản chính"}]'],
+    ]
+    expect(parseCsv(toCsv(rows)).map((r) => r.fields)).toEqual(rows)
+  })
+})

@@ -83,3 +83,9 @@ export function parseCsv(text: string, file = '<csv>'): CsvRecord[] {
   if (field !== '' || fields.length > 0 || fieldWasQuoted) endRecord()
   return records
 }
+
+/** Writes RFC 4180 CSV: a field with a comma, quote or line break is quoted, quotes doubled. */
+export function toCsv(rows: readonly (readonly string[])[]): string {
+  const cell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value)
+  return rows.map((row) => row.map(cell).join(',')).join('\n') + '\n'
+}

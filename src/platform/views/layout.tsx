@@ -65,6 +65,11 @@ export function Layout({ ctx, title, children, wide }: LayoutProps) {
                     {t('navHome')}
                   </a>
                 </li>
+                <li>
+                  <a href="/procedures" aria-current={current('/procedures')} safe>
+                    {t('navProcedures')}
+                  </a>
+                </li>
                 {official ? (
                   <li>
                     <a href={paths.backoffice} aria-current={current(paths.backoffice)} safe>
