@@ -58,9 +58,12 @@ async function scan(context: BrowserContext, path: string, prepare?: (page: Page
 
 describeInBrowser('accessibility (axe, WCAG 2.1 A and AA)', { timeout: 60_000 }, () => {
   describe('public pages', () => {
-    it.each(['/', '/login', '/register'])('%s has no serious or critical violations', async (path) => {
-      await scan(visitor, path)
-    })
+    it.each(['/', '/login', '/register', '/procedures?q=giay+phep', '/procedures/1.001193', '/calendar'])(
+      '%s has no serious or critical violations',
+      async (path) => {
+        await scan(visitor, path)
+      },
+    )
 
     it('the login page showing errors has no serious or critical violations', async () => {
       await scan(visitor, '/login', async (page) => {

@@ -49,6 +49,23 @@ async function attributes(page: Page, selector: string, name: string): Promise<(
 }
 
 describeInBrowser('browser journeys', { timeout: 60_000 }, () => {
+  it('lets a citizen find a procedure typed without diacritics and read what to bring', async () => {
+    const page = await freshPage()
+    await page.goto('/')
+    await page
+      .getByRole('navigation', { name: 'Điều hướng chính' })
+      .getByRole('link', { name: 'Thủ tục hành chính' })
+      .click()
+    await page.getByLabel('Tên hoặc mã thủ tục').fill('giay phep xay dung')
+    await submit(page, 'Tìm kiếm')
+    const result = page.locator('ol.results h2 a').first()
+    expect(await result.textContent()).toMatch(/giấy phép xây dựng/i)
+    await Promise.all([page.waitForURL(/\/procedures\/\d\.\d{6}$/), result.click()])
+    expect(await text(page, 'h1')).toMatch(/giấy phép xây dựng/i)
+    expect(await page.locator('main h2', { hasText: 'Thành phần hồ sơ' }).count()).toBe(1)
+    expect(await page.locator('main table').nth(1).locator('tbody tr').count()).toBeGreaterThan(0)
+  })
+
   it('lets an official sign in through the form and see the back office with their unit and role', async () => {
     const page = await freshPage()
     await logIn(page, 'chuyenvien.sokhcn')
