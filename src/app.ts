@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { createCalendarModule } from './modules/calendar/index.js'
 import { createCatalogueModule } from './modules/catalogue/index.js'
+import { createDossiersModule } from './modules/dossiers/index.js'
 import { createIdentityModule } from './modules/identity/index.js'
 import { createOrganisationModule } from './modules/organisation/index.js'
 import { createPortalModule } from './modules/portal/index.js'
@@ -40,6 +41,16 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   const portal = createPortalModule(deps)
   const calendar = createCalendarModule(deps)
   const catalogue = createCatalogueModule({ ...deps, organisation: organisation.service })
+  const dossiers = createDossiersModule({
+    ...deps,
+    organisation: organisation.service,
+    catalogue: catalogue.service,
+    calendar: calendar.calendar,
+    applicantProfile: async (userId) => {
+      const user = await identity.auth.getProfile(userId)
+      return { citizenId: user.citizen_id, phone: user.phone, email: user.email }
+    },
+  })
 
   await app.register(swagger, openApiOptions)
   await app.register(httpKernel, { config, db: database.db, resolveActor: identity.resolveActor })
@@ -50,6 +61,7 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   await app.register(organisation.routes)
   await app.register(calendar.routes)
   await app.register(catalogue.routes)
+  await app.register(dossiers.routes)
 
   // JSON for programs.
   await app.register(
@@ -67,6 +79,7 @@ export async function buildApp({ config, database, clock = systemClock, logger }
       await api.register(organisation.api)
       await api.register(calendar.api)
       await api.register(catalogue.api)
+      await api.register(dossiers.api)
     },
     { prefix: '/api/v1' },
   )

@@ -16,6 +16,8 @@ export const DEMO_ACCOUNTS: {
   role: Role
   includeSubtree: boolean
   label: string
+  phone?: string
+  citizenId?: string
 }[] = [
   {
     username: 'quantri',
@@ -63,6 +65,24 @@ export const DEMO_ACCOUNTS: {
     label: 'Cán bộ một cửa — UBND phường Thục Phán',
   },
   {
+    username: 'chuyenvien.thucphan',
+    fullName: 'Hà Thị Nga',
+    kind: 'official',
+    unitKey: 'phuong-thuc-phan',
+    role: 'specialist',
+    includeSubtree: false,
+    label: 'Chuyên viên — UBND phường Thục Phán',
+  },
+  {
+    username: 'lanhdao.thucphan',
+    fullName: 'Nông Văn Hùng',
+    kind: 'official',
+    unitKey: 'phuong-thuc-phan',
+    role: 'unit_leader',
+    includeSubtree: false,
+    label: 'Lãnh đạo — UBND phường Thục Phán',
+  },
+  {
     username: 'qt.thucphan',
     fullName: 'Ma Thị Lan',
     kind: 'official',
@@ -79,6 +99,8 @@ export const DEMO_ACCOUNTS: {
     role: 'citizen',
     includeSubtree: false,
     label: 'Công dân',
+    phone: '0912000001',
+    citizenId: '004090000001',
   },
 ]
 
@@ -108,6 +130,8 @@ export async function seedDemoUsers(
         homeUnitId: unit?.id ?? null,
         role: account.role,
         includeSubtree: account.includeSubtree,
+        phone: account.phone ?? null,
+        citizenId: account.citizenId ?? null,
       },
       { ...SYSTEM_CONTEXT, actorLabel: 'seed' },
     )

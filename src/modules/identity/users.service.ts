@@ -508,6 +508,8 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
       homeUnitId: string | null
       role: Role | null
       includeSubtree: boolean
+      phone?: string | null
+      citizenId?: string | null
     },
     ctx: AuditContext,
   ): Promise<UserRow> {
@@ -523,6 +525,8 @@ export function createUsersService({ db, clock, organisation }: AuthDeps) {
         username,
         full_name: normaliseText(input.fullName),
         home_unit_id: input.homeUnitId,
+        phone: input.phone ?? null,
+        citizen_id: input.citizenId ?? null,
         password_hash: passwordHash,
       })
       await appendAudit(

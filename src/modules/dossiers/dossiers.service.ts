@@ -1,0 +1,500 @@
+import { appendAudit, type AuditContext } from '../../platform/audit/audit.js'
+import { authorize, can, ForbiddenError, type Actor } from '../../platform/auth/actor.js'
+import { Permission } from '../../platform/auth/roles.js'
+import {
+  localDateOf,
+  parseClock,
+  shippedCalendar,
+  type WorkingCalendar,
+} from '../../platform/calendar/index.js'
+import { inTransaction } from '../../platform/db/database.js'
+import { emitEvent } from '../../platform/events/outbox.js'
+import {
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+  type FieldErrors,
+} from '../../platform/http/errors.js'
+import type { ModuleDeps } from '../../platform/module.js'
+import type { CatalogueService } from '../catalogue/index.js'
+import type { OrganisationService, OrgUnit } from '../organisation/index.js'
+import { validateForm } from './dossier-form.js'
+import {
+  Action,
+  allowedActions,
+  DossierStatus,
+  FINAL,
+  nationalStatus,
+  needsNote,
+  statusLabel,
+  transition,
+  workflowOf,
+  type Step,
+} from './dossier-workflow.js'
+import * as repo from './dossiers.repository.js'
+import { rulesById, rulesOn } from './one-stop-rules.js'
+
+declare module '../../platform/events/outbox.js' {
+  interface DomainEvents {
+    'dossier.status_changed': {
+      code: string
+      procedureCode: string
+      unitId: string
+      status: string
+      nationalStatus: number
+      action: string
+      at: string
+    }
+  }
+}
+
+export type DossiersDeps = ModuleDeps & {
+  organisation: OrganisationService
+  catalogue: CatalogueService
+  calendar?: WorkingCalendar
+  applicantProfile: (
+    userId: string,
+  ) => Promise<{ citizenId: string | null; phone: string | null; email: string | null }>
+}
+
+export type SubmitInput = {
+  procedureCode?: unknown
+  unitId?: unknown
+  channel?: unknown
+  applicant?: { name?: unknown; idNumber?: unknown; phone?: unknown; email?: unknown; address?: unknown }
+  form?: Record<string, unknown>
+}
+
+const CODE = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}$/
+const PHONE = /^0\d{9}$/
+const ID_NUMBER = /^\d{12}$/
+
+/** Office minutes in one working day under a calendar's rules (7.5 h → 450 by default). */
+function workingDayMinutes(calendar: WorkingCalendar): number {
+  return calendar.rules.officeHours.reduce(
+    (sum, s) => sum + (parseClock(s.end) - parseClock(s.start)) / 60_000,
+    0,
+  )
+}
+
+const text = (value: unknown) =>
+  typeof value === 'string' ? value.normalize('NFC').trim().replace(/\s+/g, ' ') : ''
+const digits = (value: unknown) => text(value).replace(/[\s.-]/g, '')
+
+export function createDossiersService(deps: DossiersDeps) {
+  const { db, clock, organisation, catalogue } = deps
+  const baseCalendar = deps.calendar ?? shippedCalendar()
+  const calendarFor = (ruleId: string) => baseCalendar.withRules({ cutoff: rulesById(ruleId).cutoff })
+
+  async function unitOf(id: string): Promise<OrgUnit> {
+    const [unit] = await organisation.findUnitsByIds([id])
+    if (!unit) throw new NotFoundError('Không tìm thấy đơn vị.')
+    return unit
+  }
+
+  /** The instant a step should be done by: its share of the dossier's working time, from when it started. */
+  function stepDueAt(dossier: repo.DossierRow, steps: readonly Step[]): Date {
+    const calendar = calendarFor(dossier.rule_version)
+    const dayMinutes = workingDayMinutes(calendar)
+    const share = steps[dossier.step]?.share ?? 0
+    return calendar.addWorkingMinutes(
+      dossier.step_started_at,
+      Math.max(1, dossier.processing_days) * dayMinutes * share,
+    )
+  }
+
+  /**
+   * Online by the applicant, or at the counter by a receiving officer on the applicant's behalf. A retry
+   * with the same Idempotency-Key returns the first dossier (created: false).
+   */
+  async function submit(actor: Actor, ctx: AuditContext, input: SubmitInput, idempotencyKey?: string) {
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{8,200}$/.test(idempotencyKey)) {
+      throw new ValidationError({ idempotencyKey: 'Idempotency-Key phải gồm 8–200 ký tự ASCII in được.' })
+    }
+    if (idempotencyKey) {
+      const existing = await repo.findByIdempotencyKey(db, actor.userId, idempotencyKey)
+      if (existing) return { dossier: existing, created: false }
+    }
+    const errors: FieldErrors = {}
+    const procedureCode = text(input.procedureCode)
+    const procedure = await catalogue.getInForce(procedureCode).catch(() => {
+      errors.procedureCode = 'Không có thủ tục hành chính đang hiệu lực với mã này.'
+      return null
+    })
+    const unitId = text(input.unitId)
+    const [unit] = unitId ? await organisation.findUnitsByIds([unitId]) : []
+    if (!unit) errors.unitId = 'Chọn đơn vị tiếp nhận hồ sơ.'
+    else if (
+      procedure &&
+      !procedure.unitTypes.includes(unit.type) &&
+      !procedure.unitKeys.includes(unit.key ?? '')
+    ) {
+      errors.unitId = 'Đơn vị này không thực hiện thủ tục đã chọn.'
+    } else if (!unit.agencyCode)
+      errors.unitId = 'Đơn vị này chưa có mã định danh nên chưa tiếp nhận hồ sơ được.'
+
+    const counter = input.channel === 'counter'
+    if (counter && unit) authorize(actor, Permission.dossiersReceive, unit)
+    if (!counter && actor.kind === 'official') {
+      errors.channel = 'Cán bộ tiếp nhận hồ sơ tại quầy với kênh "counter".'
+    }
+    if (!counter && procedure && procedure.onlineLevel === 'none') {
+      errors.procedureCode = 'Thủ tục này chưa được nộp trực tuyến; vui lòng nộp tại Bộ phận Một cửa.'
+    }
+
+    const a = input.applicant ?? {}
+    const applicant = counter
+      ? {
+          name: text(a.name),
+          idNumber: digits(a.idNumber) || null,
+          phone: digits(a.phone) || null,
+          email: text(a.email).toLowerCase() || null,
+          address: text(a.address) || null,
+        }
+      : { name: actor.fullName, idNumber: null, phone: null, email: null, address: text(a.address) || null }
+    if (counter) {
+      if (applicant.name.length < 2) errors['applicant.name'] = 'Nhập họ tên người nộp hồ sơ.'
+      if (applicant.idNumber && !ID_NUMBER.test(applicant.idNumber)) {
+        errors['applicant.idNumber'] = 'Số định danh cá nhân phải gồm 12 chữ số.'
+      }
+      if (applicant.phone && !PHONE.test(applicant.phone)) {
+        errors['applicant.phone'] = 'Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0.'
+      }
+      if (!applicant.phone && !applicant.idNumber) {
+        errors['applicant.phone'] = 'Nhập số điện thoại hoặc số định danh để người nộp tra cứu hồ sơ.'
+      }
+    }
+    const form = procedure ? validateForm(procedure.form, input.form ?? {}) : { values: {}, errors: {} }
+    for (const [field, message] of Object.entries(form.errors)) errors[`form.${field}`] = message
+    if (Object.keys(errors).length > 0 || !procedure || !unit) throw new ValidationError(errors)
+
+    const now = clock()
+    const rules = rulesOn(localDateOf(now))
+    const calendar = calendarFor(rules.id)
+    const countsFrom = calendar.receiptDate(now)
+    const dueAt = calendar.addWorkingDays(now, procedure.processingDays)
+    const status = counter ? DossierStatus.received : DossierStatus.submitted
+    // The applicant's contact details come from their verified account, not from what they type.
+    const profile = counter ? null : await deps.applicantProfile(actor.userId)
+
+    try {
+      const dossier = await inTransaction(db, async (tx) => {
+        const sequence = await repo.nextSequence(tx, unit.agencyCode!, countsFrom)
+        if (sequence > 9999) throw new ConflictError('Đơn vị đã hết số hồ sơ trong ngày (9999).')
+        const code = `${unit.agencyCode}-${countsFrom.slice(2).replace(/-/g, '')}-${String(sequence).padStart(4, '0')}`
+        const row = await repo.insertDossier(tx, {
+          code,
+          procedure_id: procedure.id,
+          procedure_code: procedure.code,
+          procedure_name: procedure.name,
+          workflow: procedure.workflow,
+          unit_id: unit.id,
+          channel: counter ? 'counter' : 'online',
+          status,
+          step: 0,
+          applicant_user_id: counter ? null : actor.userId,
+          applicant_name: applicant.name,
+          applicant_id_no: profile?.citizenId ?? applicant.idNumber,
+          applicant_phone: profile?.phone ?? applicant.phone,
+          applicant_email: profile?.email ?? applicant.email,
+          applicant_address: applicant.address,
+          form_data: JSON.stringify(form.values),
+          rule_version: rules.id,
+          processing_days: procedure.processingDays,
+          received_at: now,
+          counts_from: countsFrom,
+          due_at: dueAt,
+          step_started_at: now,
+          paused_at: null,
+          finished_at: null,
+          created_by: actor.userId,
+          idempotency_key: idempotencyKey ?? null,
+        })
+        await repo.appendAction(tx, {
+          dossier_id: row.id,
+          action: counter ? Action.receive : 'submit',
+          from_status: null,
+          to_status: status,
+          from_step: null,
+          to_step: 0,
+          actor_id: actor.userId,
+          actor_name: actor.fullName,
+          unit_id: unit.id,
+          note: null,
+          at: now,
+          step_due_at: null,
+          on_time: true,
+        })
+        await appendAudit(
+          tx,
+          ctx,
+          {
+            action: 'dossier.created',
+            objectType: 'dossier',
+            objectId: code,
+            unitId: unit.id,
+            details: { procedureCode: procedure.code, channel: row.channel },
+          },
+          now,
+        )
+        await emitEvent(tx, 'dossier.status_changed', {
+          code,
+          procedureCode: procedure.code,
+          unitId: unit.id,
+          status,
+          nationalStatus: nationalStatus[status],
+          action: counter ? Action.receive : 'submit',
+          at: now.toISOString(),
+        })
+        return row
+      })
+      return { dossier, created: true }
+    } catch (error) {
+      // Two requests with the same key raced: the loser returns the winner's dossier.
+      if (idempotencyKey && (error as { code?: string }).code === '23505') {
+        const existing = await repo.findByIdempotencyKey(db, actor.userId, idempotencyKey)
+        if (existing) return { dossier: existing, created: false }
+      }
+      throw error
+    }
+  }
+
+  /** Officers of the dossier's unit (or above it with a subtree grant), and the applicant, may read it. */
+  async function authorizeRead(actor: Actor, dossier: repo.DossierRow) {
+    if (dossier.applicant_user_id === actor.userId) return
+    const unit = await unitOf(dossier.unit_id)
+    const officer = [Permission.dossiersReceive, Permission.dossiersProcess, Permission.dossiersApprove].some(
+      (p) => can(actor, p, unit),
+    )
+    if (!officer) throw new ForbiddenError(Permission.dossiersProcess, unit.id)
+  }
+
+  async function get(actor: Actor, code: string, ctx: AuditContext) {
+    const dossier = CODE.test(code) ? await repo.findByCode(db, code) : undefined
+    if (!dossier) throw new NotFoundError('Không tìm thấy hồ sơ.')
+    await authorizeRead(actor, dossier)
+    if (dossier.applicant_user_id !== actor.userId) {
+      await appendAudit(db, ctx, {
+        action: 'personal_data.viewed',
+        objectType: 'dossier',
+        objectId: code,
+        unitId: dossier.unit_id,
+      })
+    }
+    return describe(dossier, actor)
+  }
+
+  async function describe(dossier: repo.DossierRow, actor: Actor | null) {
+    const steps = workflowOf(dossier.workflow)
+    const history = await repo.listActions(db, dossier.id)
+    const actions = actor ? await actionsFor(actor, dossier, steps) : []
+    return {
+      dossier,
+      steps,
+      history,
+      actions,
+      stepDueAt: FINAL.includes(dossier.status) ? null : stepDueAt(dossier, steps),
+    }
+  }
+
+  /** What this actor may do now: the status and step allow it, and the actor holds the role for it. */
+  async function actionsFor(actor: Actor, dossier: repo.DossierRow, steps: readonly Step[]) {
+    const unit = await unitOf(dossier.unit_id)
+    const applicant = dossier.applicant_user_id === actor.userId
+    const officer = can(actor, steps[dossier.step]?.permission ?? Permission.dossiersReceive, unit)
+    const receiving = can(actor, Permission.dossiersReceive, unit)
+    return allowedActions(dossier.status, dossier.step, steps, dossier.extended).filter((action) => {
+      if (action === Action.provideSupplement) return applicant
+      if (action === Action.withdraw) return applicant || receiving
+      return officer
+    })
+  }
+
+  async function act(
+    actor: Actor,
+    ctx: AuditContext,
+    code: string,
+    input: { action?: unknown; note?: unknown; days?: unknown },
+  ) {
+    const action = text(input.action) as Action
+    const note = text(input.note) || null
+    if (!Object.values(Action).includes(action)) {
+      throw new ValidationError({ action: 'Thao tác không hợp lệ.' })
+    }
+    if (needsNote.includes(action) && !note)
+      throw new ValidationError({ note: 'Nhập lý do hoặc nội dung gửi người nộp hồ sơ.' })
+    if (note && note.length > 2000) throw new ValidationError({ note: 'Nội dung tối đa 2000 ký tự.' })
+    if (!CODE.test(code)) throw new NotFoundError('Không tìm thấy hồ sơ.')
+
+    const now = clock()
+    // Permission checks read other modules through the pool, so they run before the transaction: on the
+    // embedded database the transaction holds the only connection.
+    const seen = await repo.findByCode(db, code)
+    if (!seen) throw new NotFoundError('Không tìm thấy hồ sơ.')
+    await authorizeRead(actor, seen)
+    const steps = workflowOf(seen.workflow)
+    const open = allowedActions(seen.status, seen.step, steps, seen.extended)
+    if (!open.includes(action)) {
+      throw new ConflictError(
+        `Hồ sơ đang ở trạng thái "${statusLabel[seen.status]}"; không thể "${action}". ` +
+          (open.length ? `Các thao tác được phép: ${open.join(', ')}.` : 'Hồ sơ đã kết thúc.'),
+        { status: seen.status, allowed: open },
+      )
+    }
+    const mine = await actionsFor(actor, seen, steps)
+    if (!mine.includes(action))
+      throw new ForbiddenError(steps[seen.step]?.permission ?? 'dossiers', seen.unit_id)
+
+    return inTransaction(db, async (tx) => {
+      const dossier = await repo.lockByCode(tx, code)
+      if (!dossier || dossier.status !== seen.status || dossier.step !== seen.step) {
+        throw new ConflictError(
+          'Hồ sơ vừa được người khác cập nhật. Vui lòng tải lại trang và thực hiện lại.',
+          {
+            status: dossier?.status,
+          },
+        )
+      }
+
+      const rules = rulesById(dossier.rule_version)
+      const calendar = calendarFor(rules.id)
+      const next = transition(action, dossier.step, dossier.status)
+      const stepDue = stepDueAt(dossier, steps)
+      const changes: Parameters<typeof repo.updateDossier>[2] = {
+        status: next.status,
+        step: next.step,
+        updated_at: now,
+      }
+      if (next.step !== dossier.step) changes.step_started_at = now
+      if (action === Action.requestSupplement) changes.paused_at = now
+      if (action === Action.provideSupplement && rules.supplementRestartsClock) {
+        changes.paused_at = null
+        changes.due_at = calendar.addWorkingDays(now, dossier.processing_days)
+        changes.step_started_at = now
+      }
+      if (action === Action.extend) {
+        const days = Number(input.days)
+        if (!Number.isInteger(days) || days < 1 || days > Math.max(1, dossier.processing_days)) {
+          throw new ValidationError({
+            days: `Số ngày gia hạn từ 1 đến ${Math.max(1, dossier.processing_days)} ngày làm việc.`,
+          })
+        }
+        const minutesLeft = calendar.workingTimeBetween(now, dossier.due_at)
+        if (minutesLeft < rules.extensionNoticeWorkingDays * workingDayMinutes(calendar)) {
+          throw new ConflictError('Chỉ được gia hạn chậm nhất 01 ngày làm việc trước hạn trả kết quả.', {
+            dueAt: dossier.due_at,
+          })
+        }
+        changes.due_at = calendar.addWorkingDays(dossier.due_at, days)
+        changes.extended = true
+      }
+      if (FINAL.includes(next.status)) changes.finished_at = now
+      const updated = await repo.updateDossier(tx, dossier.id, changes)
+      await repo.appendAction(tx, {
+        dossier_id: dossier.id,
+        action,
+        from_status: dossier.status,
+        to_status: next.status,
+        from_step: dossier.step,
+        to_step: next.step,
+        actor_id: actor.userId,
+        actor_name: actor.fullName,
+        unit_id: dossier.unit_id,
+        note,
+        at: now,
+        step_due_at: stepDue,
+        on_time: now <= stepDue,
+      })
+      await appendAudit(
+        tx,
+        ctx,
+        {
+          action: `dossier.${action}`,
+          objectType: 'dossier',
+          objectId: code,
+          unitId: dossier.unit_id,
+          details: { from: dossier.status, to: next.status },
+        },
+        now,
+      )
+      if (next.status !== dossier.status) {
+        await emitEvent(tx, 'dossier.status_changed', {
+          code,
+          procedureCode: dossier.procedure_code,
+          unitId: dossier.unit_id,
+          status: next.status,
+          nationalStatus: nationalStatus[next.status],
+          action,
+          at: now.toISOString(),
+        })
+      }
+      return updated
+    })
+  }
+
+  /** Public tracking: a code and the applicant's phone or ID number; answers status and dates, nothing personal. */
+  async function track(code: string, secret: string) {
+    const dossier = CODE.test(code) ? await repo.findByCode(db, code) : undefined
+    const given = digits(secret)
+    const matches =
+      !!dossier &&
+      given.length >= 9 &&
+      (given === dossier.applicant_phone || given === dossier.applicant_id_no)
+    if (!dossier || !matches) {
+      throw new NotFoundError('Không tìm thấy hồ sơ với mã và số điện thoại (hoặc số định danh) đã nhập.')
+    }
+    const history = await repo.listActions(db, dossier.id)
+    return {
+      code: dossier.code,
+      procedureName: dossier.procedure_name,
+      status: dossier.status,
+      statusLabel: statusLabel[dossier.status],
+      nationalStatus: nationalStatus[dossier.status],
+      receivedAt: dossier.received_at,
+      dueAt: dossier.due_at,
+      finishedAt: dossier.finished_at,
+      steps: history.map((h) => ({ action: h.action, status: h.to_status, at: h.at })),
+    }
+  }
+
+  /** The officer's work queue: open dossiers whose current step the officer may act on, earliest deadline first. */
+  async function queue(actor: Actor, limit = 200) {
+    const units = await organisation.listUnits({})
+    const scoped = units.filter((u) =>
+      [Permission.dossiersReceive, Permission.dossiersProcess, Permission.dossiersApprove].some((p) =>
+        can(actor, p, u),
+      ),
+    )
+    const byId = new Map(scoped.map((u) => [u.id, u]))
+    const rows = await repo.listOpenForUnits(db, [...byId.keys()], limit)
+    const now = clock()
+    return rows
+      .filter((row) => {
+        const steps = workflowOf(row.workflow)
+        const permission =
+          row.status === DossierStatus.approved ? Permission.dossiersReceive : steps[row.step]?.permission
+        return (
+          row.status === DossierStatus.supplementRequested ||
+          (!!permission && can(actor, permission, byId.get(row.unit_id)))
+        )
+      })
+      .map((row) => {
+        const calendar = calendarFor(row.rule_version)
+        const left = calendar.workingTimeBetween(now, row.due_at)
+        const state = left < 0 ? 'overdue' : left <= workingDayMinutes(calendar) ? 'due_soon' : 'on_time'
+        return {
+          dossier: row,
+          unit: byId.get(row.unit_id)!,
+          state: row.paused_at ? ('paused' as const) : state,
+        }
+      })
+  }
+
+  async function mine(actor: Actor) {
+    return repo.listForApplicant(db, actor.userId, 100)
+  }
+
+  return { submit, get, act, track, queue, mine, describe }
+}
+
+export type DossiersService = ReturnType<typeof createDossiersService>

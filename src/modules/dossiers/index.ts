@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify'
+import { dossiersApi } from './dossiers.api.js'
+import { dossiersRoutes } from './dossiers.routes.js'
+import { createDossiersService, type DossiersDeps } from './dossiers.service.js'
+
+export type { DossiersService } from './dossiers.service.js'
+export { dossierPaths } from './dossiers.routes.js'
+export { DossierStatus, nationalStatus } from './dossier-workflow.js'
+
+/** One-stop dossiers: counter and online intake, workflow with legal deadlines, tracking, work queue. */
+export function createDossiersModule(deps: DossiersDeps) {
+  const service = createDossiersService(deps)
+  return {
+    service,
+    routes: async (app: FastifyInstance) =>
+      app.register(dossiersRoutes(service, deps.catalogue, deps.organisation)),
+    api: dossiersApi(service),
+  }
+}

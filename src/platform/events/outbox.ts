@@ -1,0 +1,33 @@
+import { sql } from 'kysely'
+import type { Queryable } from '../db/database.js'
+
+/**
+ * The one typed map of domain events. Modules add their events by declaration merging:
+ * `declare module '…/platform/events/outbox.js' { interface DomainEvents { 'dossier.status_changed': {…} } }`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface DomainEvents {}
+
+/**
+ * Writes an event in the caller's transaction, so it exists exactly when the change it reports does.
+ * Delivery (national portal synchronisation, dashboards) reads undelivered rows in id order.
+ */
+export async function emitEvent<K extends keyof DomainEvents>(
+  tx: Queryable,
+  topic: K,
+  payload: DomainEvents[K],
+): Promise<void> {
+  await sql`insert into outbox (topic, payload) values (${topic}, ${JSON.stringify(payload)}::jsonb)`.execute(
+    tx,
+  )
+}
+
+export type OutboxRow = { id: number; topic: string; payload: unknown; created_at: Date }
+
+export async function pendingEvents(db: Queryable, limit = 100): Promise<OutboxRow[]> {
+  const result = await sql<OutboxRow>`
+    select id, topic, payload, created_at from outbox where delivered_at is null order by id limit ${limit}`.execute(
+    db,
+  )
+  return result.rows
+}
