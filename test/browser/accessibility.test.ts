@@ -58,12 +58,17 @@ async function scan(context: BrowserContext, path: string, prepare?: (page: Page
 
 describeInBrowser('accessibility (axe, WCAG 2.1 A and AA)', { timeout: 60_000 }, () => {
   describe('public pages', () => {
-    it.each(['/', '/login', '/register', '/procedures?q=giay+phep', '/procedures/1.001193', '/calendar'])(
-      '%s has no serious or critical violations',
-      async (path) => {
-        await scan(visitor, path)
-      },
-    )
+    it.each([
+      '/',
+      '/login',
+      '/register',
+      '/procedures?q=giay+phep',
+      '/procedures/1.001193',
+      '/calendar',
+      '/track',
+    ])('%s has no serious or critical violations', async (path) => {
+      await scan(visitor, path)
+    })
 
     it('the login page showing errors has no serious or critical violations', async () => {
       await scan(visitor, '/login', async (page) => {
@@ -86,12 +91,16 @@ describeInBrowser('accessibility (axe, WCAG 2.1 A and AA)', { timeout: 60_000 },
   })
 
   describe('back office, signed in as the system administrator', () => {
-    it.each(['/admin', '/admin/units', '/admin/units/new', '/admin/users', '/admin/users/new'])(
-      '%s has no serious or critical violations',
-      async (path) => {
-        await scan(administrator, path)
-      },
-    )
+    it.each([
+      '/admin',
+      '/admin/units',
+      '/admin/units/new',
+      '/admin/users',
+      '/admin/users/new',
+      '/admin/dossiers',
+    ])('%s has no serious or critical violations', async (path) => {
+      await scan(administrator, path)
+    })
 
     it('the unit form showing errors has no serious or critical violations', async () => {
       await scan(administrator, '/admin/units/new', async (page) => {

@@ -46,6 +46,11 @@ export function accountRoutes(auth: AuthService, clock: Clock) {
         reply,
         <Layout ctx={ctx} title={t('accountTitle')}>
           <h1 safe>{t('accountTitle')}</h1>
+          <p>
+            <a href="/account/dossiers" safe>
+              {t('myDossiers')}
+            </a>
+          </p>
           <ErrorSummary errors={state.errors} title={translator(common, ctx.lang)('errorSummaryTitle')} />
           <table>
             <tbody>

@@ -80,6 +80,17 @@ export function adminRoutes(users: UsersService, db: Db, clock: Clock) {
           </table>
           <h2 safe>{t('adminTools')}</h2>
           <ul class="cards">
+            {[Permission.dossiersReceive, Permission.dossiersProcess, Permission.dossiersApprove].some((p) =>
+              can(actor, p),
+            ) ? (
+              <li>
+                <a href="/admin/dossiers" safe>
+                  {t('dossierQueue')}
+                </a>
+              </li>
+            ) : (
+              ''
+            )}
             <li>
               <a href="/admin/units" safe>
                 {t('manageUnits')}

@@ -70,6 +70,11 @@ export function Layout({ ctx, title, children, wide }: LayoutProps) {
                     {t('navProcedures')}
                   </a>
                 </li>
+                <li>
+                  <a href="/track" aria-current={current('/track')} safe>
+                    {t('navTrack')}
+                  </a>
+                </li>
                 {official ? (
                   <li>
                     <a href={paths.backoffice} aria-current={current(paths.backoffice)} safe>
