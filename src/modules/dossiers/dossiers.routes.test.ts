@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, errorSummary, html, Visitor, type TestApp } from '../../../test/app.js'
+import { pdfQrCode, pdfText, skipWithoutPoppler } from '../../../test/pdf.js'
 
 let t: TestApp
 let wardId = ''
@@ -52,7 +53,15 @@ describe('one-stop desk pages', () => {
     expect(html(page).querySelector('h1')?.text).toBe(code)
     expect(html(page).querySelector('main')!.text).toContain('Đã tiếp nhận')
     const receipt = await officer.get(`/dossiers/${code}/receipt`)
-    expect(html(receipt).querySelector('main')!.text).toContain('Thời gian trả kết quả giải quyết hồ sơ')
+    expect(receipt.headers['content-type']).toBe('application/pdf')
+    if (!skipWithoutPoppler) {
+      const text = pdfText(receipt.rawPayload).replace(/\s+/g, ' ')
+      expect(text).toContain('GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ')
+      expect(text).toContain(`Mã hồ sơ: ${code}`)
+      expect(text).toContain('Tiếp nhận hồ sơ của: Lục Văn Tài')
+      expect(text).toContain('Thời gian trả kết quả giải quyết hồ sơ')
+      expect(pdfQrCode(receipt.rawPayload)).toBe(code)
+    }
 
     const queue = await officer.get('/admin/dossiers')
     expect(queue.body).toContain(code)

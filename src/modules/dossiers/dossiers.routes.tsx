@@ -15,6 +15,7 @@ import { actionLabel, statusLabel, type Action } from './dossier-workflow.js'
 import { messages, type DossierKey } from './dossiers.locales.js'
 import type { DossiersService } from './dossiers.service.js'
 import { rulesById } from './one-stop-rules.js'
+import { receiptPdf } from './receipt.pdf.js'
 
 export const dossierPaths = {
   track: '/track',
@@ -479,8 +480,8 @@ export function dossiersRoutes(
             </tbody>
           </table>
           <p>
-            <a href={dossierPaths.receipt(dossier.code)} safe>
-              {t('printReceipt')}
+            <a href={dossierPaths.receipt(dossier.code)} type="application/pdf" safe>
+              {`${t('printReceipt')} (PDF)`}
             </a>
           </p>
           <h2 safe>{t('formData')}</h2>
@@ -600,38 +601,16 @@ export function dossiersRoutes(
       const procedure = await catalogue
         .getInForce(dossier.procedure_code, dossier.counts_from)
         .catch(() => null)
-      const ctx = app.pageContext(request, reply)
-      const t = translator(messages, ctx.lang)
-      return sendPage(
-        reply,
-        <Layout ctx={ctx} title={t('receipt')}>
-          <article class="receipt">
-            <p class="muted" safe>
-              {unit?.name ?? ''}
-            </p>
-            <p class="muted">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM — Độc lập - Tự do - Hạnh phúc</p>
-            <h1 safe>{t('receipt')}</h1>
-            <p safe>{`${t('code')}: ${dossier.code}`}</p>
-            <p safe>{`Tiếp nhận hồ sơ của: ${dossier.applicant_name}`}</p>
-            <p safe>{`Nội dung yêu cầu giải quyết: ${dossier.procedure_name}`}</p>
-            <p>Thành phần hồ sơ:</p>
-            <ol>
-              {(procedure?.documents ?? []).map((d) => (
-                <li safe>{`${d.name} (${d.copies} bản)`}</li>
-              ))}
-            </ol>
-            <p safe>{`Thời gian nhận hồ sơ: ${formatDateTime(dossier.received_at, 'vi')}`}</p>
-            <p>
-              <strong
-                safe
-              >{`Thời gian trả kết quả giải quyết hồ sơ: ${formatDateTime(dossier.due_at, 'vi')}`}</strong>
-            </p>
-            <p
-              safe
-            >{`Tra cứu tình trạng tại ${dossierPaths.track} với mã hồ sơ và số điện thoại hoặc số định danh của người nộp.`}</p>
-          </article>
-        </Layout>,
-      )
+      const pdf = await receiptPdf({
+        dossier,
+        unitName: unit?.name ?? '',
+        documents: procedure?.documents ?? [],
+      })
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `inline; filename="giay-tiep-nhan-${dossier.code}.pdf"`)
+        .header('cache-control', 'private, no-store')
+        .send(Buffer.from(pdf))
     })
 
     app.get(dossierPaths.mine, async (request, reply) => {
