@@ -49,6 +49,9 @@ pg.types.setTypeParser(1082, (value) => value)
 
 export async function openPostgres(connectionString: string, max = 10): Promise<Database> {
   const pool = new pg.Pool({ connectionString, max })
+  // An idle connection dropped by the server (restart, failover, admin termination) must not crash the
+  // process: the pool replaces it on the next query, and requests in flight get their own error.
+  pool.on('error', (error) => process.emitWarning(`PostgreSQL idle connection lost: ${error.message}`))
   const db = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool }) })
   return { db, kind: 'postgres', close: () => db.destroy() }
 }
