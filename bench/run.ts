@@ -13,6 +13,7 @@ import { sql } from 'kysely'
 import { appendAudit, SYSTEM_CONTEXT, verifyAudit } from '../src/platform/audit/audit.js'
 import { openEmbedded, openPostgres } from '../src/platform/db/database.js'
 import { migrate } from '../src/platform/db/migrate.js'
+import { dossierBench } from './dossiers.js'
 
 const PORT = 3917
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8)
@@ -199,6 +200,11 @@ async function auditBench() {
 await httpBench('embedded')
 if (process.env.BENCH_SKIP_POSTGRES !== '1') await httpBench('postgres')
 await auditBench()
+if (process.env.BENCH_SKIP_POSTGRES !== '1') {
+  lines.push(
+    ...(await dossierBench(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')),
+  )
+}
 
 const header = [
   '# Benchmarks',
