@@ -94,12 +94,13 @@ export async function dossierBench(serverUrl: string): Promise<string[]> {
       `BEGIN;
 INSERT INTO dossier_counters (agency_code, day, last) VALUES ('${ids.agency}', '2099-01-01', 1)
   ON CONFLICT (agency_code, day) DO UPDATE SET last = dossier_counters.last + 1 RETURNING last \\gset
+WITH d AS (
 INSERT INTO dossiers (code, procedure_id, procedure_code, procedure_name, workflow, unit_id, channel, status, step,
   applicant_name, applicant_phone, form_data, rule_version, processing_days, received_at, counts_from, due_at, step_started_at)
   VALUES ('${ids.agency}-990101-' || lpad((:last % 10000)::text, 4, '0') || '-' || :client_id || '-' || random(), '${ids.procedure}', '2.000815', 'Chứng thực', 'one-step',
   '${ids.unit}', 'counter', 'received', 0, 'Người Đo Tải', '0912345678', '{"a":1}', 'nd118-2025', 0, now(), '2099-01-01', now(), now())
-  RETURNING id \\gset
-INSERT INTO dossier_actions (dossier_id, seq, action, to_status, to_step, at, on_time) VALUES (:'id', 1, 'receive', 'received', 0, now(), true);
+  RETURNING id)
+INSERT INTO dossier_actions (dossier_id, seq, action, to_status, to_step, at, on_time) SELECT id, 1, 'receive', 'received', 0, now(), true FROM d;
 INSERT INTO outbox (topic, payload) VALUES ('dossier.status_changed', '{"code":"x"}');
 SELECT pg_advisory_xact_lock(7301995);
 SELECT coalesce(max(seq), 0) + 1 AS seq FROM audit_log \\gset

@@ -51,6 +51,10 @@ export function findByIdempotencyKey(q: Queryable, createdBy: string, key: strin
     .executeTakeFirst()
 }
 
+export function insertAction(q: Queryable, values: Insertable<DossierTables['dossier_actions']>) {
+  return t(q).insertInto('dossier_actions').values(values).execute()
+}
+
 export async function appendAction(
   q: Queryable,
   values: Omit<Insertable<DossierTables['dossier_actions']>, 'seq'>,

@@ -210,8 +210,9 @@ export function createDossiersService(deps: DossiersDeps) {
           created_by: actor.userId,
           idempotency_key: idempotencyKey ?? null,
         })
-        await repo.appendAction(tx, {
+        await repo.insertAction(tx, {
           dossier_id: row.id,
+          seq: 1,
           action: counter ? Action.receive : 'submit',
           from_status: null,
           to_status: status,
@@ -225,6 +226,16 @@ export function createDossiersService(deps: DossiersDeps) {
           step_due_at: null,
           on_time: true,
         })
+        await emitEvent(tx, 'dossier.status_changed', {
+          code,
+          procedureCode: procedure.code,
+          unitId: unit.id,
+          status,
+          nationalStatus: nationalStatus[status],
+          action: counter ? Action.receive : 'submit',
+          at: now.toISOString(),
+        })
+        // Last: the audit chain's lock serialises every audited write, so it is held for as short a time as possible.
         await appendAudit(
           tx,
           ctx,
@@ -237,15 +248,6 @@ export function createDossiersService(deps: DossiersDeps) {
           },
           now,
         )
-        await emitEvent(tx, 'dossier.status_changed', {
-          code,
-          procedureCode: procedure.code,
-          unitId: unit.id,
-          status,
-          nationalStatus: nationalStatus[status],
-          action: counter ? Action.receive : 'submit',
-          at: now.toISOString(),
-        })
         return row
       })
       return { dossier, created: true }
@@ -405,6 +407,17 @@ export function createDossiersService(deps: DossiersDeps) {
         step_due_at: stepDue,
         on_time: now <= stepDue,
       })
+      if (next.status !== dossier.status) {
+        await emitEvent(tx, 'dossier.status_changed', {
+          code,
+          procedureCode: dossier.procedure_code,
+          unitId: dossier.unit_id,
+          status: next.status,
+          nationalStatus: nationalStatus[next.status],
+          action,
+          at: now.toISOString(),
+        })
+      }
       await appendAudit(
         tx,
         ctx,
@@ -417,17 +430,6 @@ export function createDossiersService(deps: DossiersDeps) {
         },
         now,
       )
-      if (next.status !== dossier.status) {
-        await emitEvent(tx, 'dossier.status_changed', {
-          code,
-          procedureCode: dossier.procedure_code,
-          unitId: dossier.unit_id,
-          status: next.status,
-          nationalStatus: nationalStatus[next.status],
-          action,
-          at: now.toISOString(),
-        })
-      }
       return updated
     })
   }
