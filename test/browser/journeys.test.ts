@@ -66,6 +66,31 @@ describeInBrowser('browser journeys', { timeout: 60_000 }, () => {
     expect(await page.locator('main table').nth(1).locator('tbody tr').count()).toBeGreaterThan(0)
   })
 
+  it('lets a citizen apply online step by step and receive a dossier code', async () => {
+    const page = await freshPage()
+    await logIn(page, 'congdan')
+    await page.goto('/procedures/1.004873')
+    await Promise.all([
+      page.waitForURL(/\/apply\/unit$/),
+      page.getByRole('link', { name: 'Bắt đầu nộp hồ sơ' }).click(),
+    ])
+    await page.getByLabel('Nơi nộp hồ sơ').selectOption({ label: 'Ủy ban nhân dân phường Thục Phán' })
+    await submit(page, 'Tiếp tục')
+    expect(await text(page, 'h1')).toBe('Bước 2/3: Kê khai thông tin')
+    await page.locator('#applicantFullName').fill('Nguyễn Văn An')
+    await page.locator('#applicantIdNumber').fill('004090000001')
+    await page.locator('#applicantBirthDate').fill('1990-05-01')
+    await page.locator('#currentMaritalStatus').selectOption({ index: 1 })
+    await page.locator('#purpose').selectOption({ index: 1 })
+    await submit(page, 'Tiếp tục')
+    expect(await text(page, 'h1')).toBe('Bước 3/3: Kiểm tra trước khi nộp')
+    await submit(page, 'Nộp hồ sơ')
+    expect(await text(page, '.notice')).toMatch(
+      /Đã nộp hồ sơ\. Mã hồ sơ của bạn: \d{3}\.\d{2}\.\d{2}\.H14-\d{6}-\d{4}\./,
+    )
+    expect(await text(page, 'main')).toContain('Mới đăng ký')
+  })
+
   it('lets an official sign in through the form and see the back office with their unit and role', async () => {
     const page = await freshPage()
     await logIn(page, 'chuyenvien.sokhcn')

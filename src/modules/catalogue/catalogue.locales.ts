@@ -50,8 +50,9 @@ export const messages = defineMessages(
     performingUnits: 'Nơi thực hiện',
     unitsCount: '{count} đơn vị',
     applyOnline: 'Nộp hồ sơ trực tuyến',
-    applyNotYet:
-      'Chức năng nộp hồ sơ trực tuyến đang được triển khai. Hiện có thể nộp trực tiếp tại Bộ phận Một cửa của đơn vị thực hiện.',
+    applyIntro:
+      'Đăng nhập bằng tài khoản công dân, kê khai theo từng bước và nhận mã hồ sơ ngay khi nộp. Thông tin đã nhập được lưu lại.',
+    applyStart: 'Bắt đầu nộp hồ sơ',
     applyAtCounter: 'Thủ tục này nộp trực tiếp tại Bộ phận Một cửa của đơn vị thực hiện.',
     back: 'Quay lại danh sách thủ tục',
     yes: 'Có',
@@ -106,8 +107,9 @@ export const messages = defineMessages(
     performingUnits: 'Where to apply',
     unitsCount: '{count} units',
     applyOnline: 'Apply online',
-    applyNotYet:
-      'Online application is being rolled out. For now apply in person at the one-stop desk of the performing unit.',
+    applyIntro:
+      'Sign in with a citizen account, answer step by step, and get your dossier code as soon as you submit. Your answers are saved.',
+    applyStart: 'Start your application',
     applyAtCounter: 'This procedure is done in person at the one-stop desk of the performing unit.',
     back: 'Back to the list of procedures',
     yes: 'Yes',

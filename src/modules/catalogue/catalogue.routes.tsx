@@ -12,6 +12,8 @@ import { ONLINE_LEVELS, type Procedure } from './procedure.js'
 export const cataloguePaths = {
   list: '/procedures',
   procedure: (code: string) => `/procedures/${code}`,
+  // served by the dossiers module
+  apply: (code: string) => `/procedures/${code}/apply`,
 }
 
 type Query = Record<string, string | undefined>
@@ -289,7 +291,18 @@ export function catalogueRoutes(catalogue: CatalogueService, organisation: Organ
           )}
 
           <h2 safe>{t('applyOnline')}</h2>
-          <p safe>{procedure.onlineLevel === 'none' ? t('applyAtCounter') : t('applyNotYet')}</p>
+          {procedure.onlineLevel === 'none' ? (
+            <p safe>{t('applyAtCounter')}</p>
+          ) : (
+            <>
+              <p safe>{t('applyIntro')}</p>
+              <p>
+                <a class="button" href={cataloguePaths.apply(procedure.code)} safe>
+                  {t('applyStart')}
+                </a>
+              </p>
+            </>
+          )}
         </Layout>,
       )
     })

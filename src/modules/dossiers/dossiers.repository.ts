@@ -102,3 +102,43 @@ export function listForApplicant(q: Queryable, userId: string, limit: number) {
     .limit(limit)
     .execute()
 }
+
+export function findDraft(q: Queryable, userId: string, procedureCode: string) {
+  return t(q)
+    .selectFrom('dossier_drafts')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('procedure_code', '=', procedureCode)
+    .executeTakeFirst()
+}
+
+/** Creates the draft or updates the parts given; returns the stored draft. */
+export function saveDraft(
+  q: Queryable,
+  userId: string,
+  procedureCode: string,
+  changes: { unitId?: string; data?: Record<string, unknown> },
+  now: Date,
+) {
+  const insert = {
+    user_id: userId,
+    procedure_code: procedureCode,
+    unit_id: changes.unitId ?? null,
+    data: JSON.stringify(changes.data ?? {}),
+  }
+  const update = {
+    updated_at: now,
+    ...(changes.unitId !== undefined ? { unit_id: changes.unitId } : {}),
+    ...(changes.data !== undefined ? { data: JSON.stringify(changes.data) } : {}),
+  }
+  return t(q)
+    .insertInto('dossier_drafts')
+    .values(insert)
+    .onConflict((oc) => oc.columns(['user_id', 'procedure_code']).doUpdateSet(update))
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+export function deleteDraft(q: Queryable, id: string) {
+  return t(q).deleteFrom('dossier_drafts').where('id', '=', id).execute()
+}

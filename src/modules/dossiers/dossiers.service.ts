@@ -492,11 +492,73 @@ export function createDossiersService(deps: DossiersDeps) {
       })
   }
 
+  /** The online application in progress: the procedure in force, the units that may take it, the draft. */
+  async function application(actor: Actor, procedureCode: string) {
+    if (actor.kind === 'official') {
+      throw new ForbiddenError(
+        Permission.dossiersReceive,
+        null,
+        'Cán bộ tiếp nhận hồ sơ tại quầy, không nộp trực tuyến.',
+      )
+    }
+    const procedure = await catalogue.getInForce(procedureCode)
+    if (procedure.onlineLevel === 'none') {
+      throw new ConflictError('Thủ tục này chưa được nộp trực tuyến; vui lòng nộp tại Bộ phận Một cửa.')
+    }
+    const units = await catalogue.performingUnits(procedure)
+    const draft = await repo.findDraft(db, actor.userId, procedure.code)
+    return { procedure, units, draft }
+  }
+
+  async function saveApplicationUnit(actor: Actor, procedureCode: string, unitId: unknown) {
+    const { procedure, units } = await application(actor, procedureCode)
+    if (typeof unitId !== 'string' || !units.some((u) => u.id === unitId)) {
+      throw new ValidationError({ unitId: 'Chọn nơi nộp hồ sơ trong danh sách.' })
+    }
+    return repo.saveDraft(db, actor.userId, procedure.code, { unitId }, clock())
+  }
+
+  /** Checks the answers against the procedure's form and keeps them in the draft. */
+  async function saveApplicationForm(actor: Actor, procedureCode: string, raw: Record<string, unknown>) {
+    const { procedure } = await application(actor, procedureCode)
+    const { values, errors } = validateForm(procedure.form, raw)
+    if (Object.keys(errors).length > 0) throw new ValidationError(errors)
+    return repo.saveDraft(db, actor.userId, procedure.code, { data: values }, clock())
+  }
+
+  /** Submits the draft; the draft id is the idempotency key, so a double click files one dossier. */
+  async function submitApplication(actor: Actor, ctx: AuditContext, procedureCode: string) {
+    const { procedure, draft } = await application(actor, procedureCode)
+    // No draft: it was just submitted (a second click) or never started; the caller shows the list.
+    if (!draft) return null
+    if (!draft.unit_id) throw new ValidationError({ unitId: 'Chọn nơi nộp hồ sơ.' })
+    const result = await submit(
+      actor,
+      ctx,
+      { procedureCode: procedure.code, unitId: draft.unit_id, form: draft.data },
+      `draft-${draft.id}`,
+    )
+    await repo.deleteDraft(db, draft.id)
+    return result.dossier
+  }
+
   async function mine(actor: Actor) {
     return repo.listForApplicant(db, actor.userId, 100)
   }
 
-  return { submit, get, act, track, queue, mine, describe }
+  return {
+    submit,
+    get,
+    act,
+    track,
+    queue,
+    mine,
+    describe,
+    application,
+    saveApplicationUnit,
+    saveApplicationForm,
+    submitApplication,
+  }
 }
 
 export type DossiersService = ReturnType<typeof createDossiersService>

@@ -2,6 +2,15 @@ import type { ColumnType, Generated } from 'kysely'
 import type { DossierStatus } from './dossier-workflow.js'
 
 export type DossierTables = {
+  dossier_drafts: {
+    id: Generated<string>
+    user_id: string
+    procedure_code: string
+    unit_id: string | null
+    data: ColumnType<Record<string, unknown>, string, string>
+    created_at: Generated<Date>
+    updated_at: Generated<Date>
+  }
   dossier_counters: { agency_code: string; day: string; last: number }
   dossiers: {
     id: Generated<string>

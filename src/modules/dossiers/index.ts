@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { applyRoutes } from './apply.routes.js'
 import { dossiersApi } from './dossiers.api.js'
 import { dossiersRoutes } from './dossiers.routes.js'
 import { createDossiersService, type DossiersDeps } from './dossiers.service.js'
@@ -12,8 +13,10 @@ export function createDossiersModule(deps: DossiersDeps) {
   const service = createDossiersService(deps)
   return {
     service,
-    routes: async (app: FastifyInstance) =>
-      app.register(dossiersRoutes(service, deps.catalogue, deps.organisation)),
+    routes: async (app: FastifyInstance) => {
+      await app.register(dossiersRoutes(service, deps.catalogue, deps.organisation))
+      await app.register(applyRoutes(service))
+    },
     api: dossiersApi(service),
   }
 }
