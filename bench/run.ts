@@ -138,7 +138,7 @@ async function httpBench(mode: 'embedded' | 'postgres') {
     lines.push(
       `## HTTP on the ${mode === 'embedded' ? 'embedded database (PGlite)' : 'PostgreSQL server (127.0.0.1:5432)'}`,
       '',
-      `autocannon, 10 connections, ${DURATION} s each, server in a separate process. Start to ready on an empty database: **${(readyMs / 1000).toFixed(1)} s** (migrations, 89 units, 7 demo accounts).`,
+      `autocannon, 10 connections, ${DURATION} s each, server in a separate process. Start to ready on an empty database: **${(readyMs / 1000).toFixed(1)} s** (migrations, 89 units, 25 procedures, 9 demo accounts).`,
       '',
       '| request | req/s | vs baseline | p99 ms | KB per response | KB compressed (br) | errors |',
       '|---|---:|---:|---:|---:|---:|---:|',

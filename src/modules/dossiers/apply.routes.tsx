@@ -4,10 +4,11 @@ import { ValidationError, type FieldErrors } from '../../platform/http/errors.js
 import { auditContext, redirectWithFlash, sendPage } from '../../platform/http/plugin.js'
 import { common } from '../../platform/i18n/common.js'
 import { defineMessages, translator } from '../../platform/i18n/index.js'
-import { CsrfField, ErrorSummary, SelectField, TextField } from '../../platform/views/components.js'
+import { CsrfField, ErrorSummary, SelectField } from '../../platform/views/components.js'
 import { Layout } from '../../platform/views/layout.js'
 import type { FormField } from '../catalogue/index.js'
 import { dossierPaths } from './dossiers.routes.js'
+import { FormFields } from './form-fields.view.js'
 import type { DossiersService } from './dossiers.service.js'
 
 const messages = defineMessages(
@@ -159,30 +160,7 @@ export function applyRoutes(dossiers: DossiersService) {
           <ErrorSummary errors={errors} title={translator(common, ctx.lang)('errorSummaryTitle')} />
           <form method="post" action={applyPaths.form(procedure.code)} novalidate>
             <CsrfField token={ctx.csrf} />
-            {procedure.form
-              .filter((f) => f.type !== 'file')
-              .map((f) =>
-                f.type === 'select' ? (
-                  <SelectField
-                    name={f.name}
-                    label={f.label}
-                    emptyLabel="—"
-                    options={f.options.map((o) => ({ value: o, label: o }))}
-                    value={current[f.name]}
-                    error={errors?.[f.name]}
-                    required={f.required}
-                  />
-                ) : (
-                  <TextField
-                    name={f.name}
-                    label={f.label}
-                    type={f.type === 'date' ? 'date' : f.type === 'number' ? 'number' : 'text'}
-                    value={current[f.name]}
-                    error={errors?.[f.name]}
-                    required={f.required}
-                  />
-                ),
-              )}
+            <FormFields fields={procedure.form} values={current} errors={errors} />
             <button type="submit" safe>
               {t('continue')}
             </button>

@@ -9,11 +9,12 @@ import { CsrfField, ErrorSummary, SelectField, TextField } from '../../platform/
 import type { PageContext } from '../../platform/views/context.js'
 import { formatDateTime, formatDay } from '../../platform/views/format.js'
 import { Layout } from '../../platform/views/layout.js'
-import type { CatalogueService, FormField } from '../catalogue/index.js'
+import type { CatalogueService } from '../catalogue/index.js'
 import type { OrganisationService } from '../organisation/index.js'
 import { actionLabel, statusLabel, type Action } from './dossier-workflow.js'
 import { messages, type DossierKey } from './dossiers.locales.js'
 import type { DossiersService } from './dossiers.service.js'
+import { FormFields } from './form-fields.view.js'
 import { rulesById } from './one-stop-rules.js'
 import { receiptPdf } from './receipt.pdf.js'
 
@@ -32,45 +33,6 @@ type Form = Record<string, string | undefined>
 function requireActor(request: FastifyRequest): Actor {
   if (!request.actor) throw new UnauthenticatedError()
   return request.actor
-}
-
-function FormFields({
-  fields,
-  values,
-  errors,
-}: {
-  fields: readonly FormField[]
-  values: Form
-  errors?: FieldErrors
-}) {
-  return (
-    <>
-      {fields
-        .filter((f) => f.type !== 'file')
-        .map((f) =>
-          f.type === 'select' ? (
-            <SelectField
-              name={`form.${f.name}`}
-              label={f.label}
-              options={f.options.map((o) => ({ value: o, label: o }))}
-              emptyLabel="—"
-              value={values[`form.${f.name}`]}
-              error={errors?.[`form.${f.name}`]}
-              required={f.required}
-            />
-          ) : (
-            <TextField
-              name={`form.${f.name}`}
-              label={f.label}
-              type={f.type === 'date' ? 'date' : f.type === 'number' ? 'number' : 'text'}
-              value={values[`form.${f.name}`]}
-              error={errors?.[`form.${f.name}`]}
-              required={f.required}
-            />
-          ),
-        )}
-    </>
-  )
 }
 
 export function dossiersRoutes(
@@ -341,7 +303,7 @@ export function dossiersRoutes(
                   error={errors?.['applicant.address']}
                 />
                 <h2 safe>{t('formData')}</h2>
-                <FormFields fields={procedure.form} values={values} errors={errors} />
+                <FormFields fields={procedure.form} values={values} errors={errors} prefix="form." />
                 <button type="submit" safe>
                   {t('receive')}
                 </button>
