@@ -90,6 +90,29 @@ describeInBrowser('accessibility (axe, WCAG 2.1 A and AA)', { timeout: 60_000 },
     })
   })
 
+  describe('online application, signed in as a citizen', () => {
+    it('the application form, blank and with errors, and the dossier list have no serious or critical violations', async () => {
+      const citizen = await rig.newContext()
+      try {
+        const page = await citizen.newPage()
+        await logIn(page, 'congdan')
+        await page.close()
+        await scan(citizen, '/procedures/1.000656/apply/unit', async (p) => {
+          await p.locator('#unitId').selectOption({ index: 1 })
+          await submit(p, 'Tiếp tục')
+          expect(new URL(p.url()).pathname).toBe('/procedures/1.000656/apply/form')
+        })
+        await scan(citizen, '/procedures/1.000656/apply/form', async (p) => {
+          await submit(p, 'Tiếp tục')
+          expect(await p.locator('.error-summary li').count()).toBeGreaterThan(0)
+        })
+        await scan(citizen, '/account/dossiers')
+      } finally {
+        await citizen.close()
+      }
+    })
+  })
+
   describe('back office, signed in as the system administrator', () => {
     it.each([
       '/admin',
