@@ -91,6 +91,60 @@ describeInBrowser('browser journeys', { timeout: 60_000 }, () => {
     expect(await text(page, 'main')).toContain('Mới đăng ký')
   })
 
+  it('carries a dossier from online submission through every step, with a supplement, to the returned result', async () => {
+    const contexts: BrowserContext[] = []
+    const as = async (username: string) => {
+      const ctx = await rig.newContext()
+      contexts.push(ctx)
+      const page = await ctx.newPage()
+      await logIn(page, username)
+      return page
+    }
+    const act = async (page: Page, code: string, action: string, note = '') => {
+      await page.goto(`/dossiers/${code}`)
+      await page.getByLabel('Chọn thao tác').selectOption({ label: action })
+      if (note) await page.getByLabel('Nội dung, lý do').fill(note)
+      await submit(page, 'Thực hiện')
+      expect(await text(page, '.notice')).toBe(`Đã thực hiện: ${action}.`)
+    }
+    try {
+      const citizen = await as('congdan')
+      await citizen.goto('/procedures/1.004873/apply/unit')
+      await citizen.getByLabel('Nơi nộp hồ sơ').selectOption({ label: 'Ủy ban nhân dân phường Thục Phán' })
+      await submit(citizen, 'Tiếp tục')
+      await citizen.locator('#applicantFullName').fill('Nguyễn Văn An')
+      await citizen.locator('#applicantIdNumber').fill('004090000001')
+      await citizen.locator('#applicantBirthDate').fill('1990-05-01')
+      await citizen.locator('#currentMaritalStatus').selectOption({ index: 1 })
+      await citizen.locator('#purpose').selectOption({ index: 1 })
+      await submit(citizen, 'Tiếp tục')
+      await submit(citizen, 'Nộp hồ sơ')
+      const code = /Mã hồ sơ của bạn: (\S+)\./.exec(await text(citizen, '.notice'))![1]!
+
+      const desk = await as('motcua.thucphan')
+      await desk.goto('/admin/dossiers')
+      expect(await desk.locator('tbody tr', { hasText: code }).count()).toBe(1)
+      await act(desk, code, 'Tiếp nhận hồ sơ')
+      await act(desk, code, 'Yêu cầu bổ sung', 'Bổ sung bản sao giấy tờ tùy thân')
+      await act(citizen, code, 'Nộp bổ sung')
+      await act(desk, code, 'Chuyển bước tiếp theo')
+      await act(await as('chuyenvien.thucphan'), code, 'Chuyển bước tiếp theo')
+      await act(await as('lanhdao.thucphan'), code, 'Phê duyệt')
+      await act(desk, code, 'Trả kết quả')
+      expect(await texts(desk, 'main table').then((t) => t.join(' '))).toContain('Đã trả kết quả')
+
+      const visitor = await freshPage()
+      await visitor.goto('/track')
+      await visitor.getByLabel('Mã hồ sơ').fill(code)
+      await visitor.getByLabel('Số điện thoại hoặc số định danh').fill('0912000001')
+      await submit(visitor, 'Tra cứu')
+      expect(await text(visitor, '#result-title')).toBe(code)
+      expect(await text(visitor, 'main')).toContain('Đã trả kết quả')
+    } finally {
+      for (const ctx of contexts) await ctx.close()
+    }
+  })
+
   it('lets an official sign in through the form and see the back office with their unit and role', async () => {
     const page = await freshPage()
     await logIn(page, 'chuyenvien.sokhcn')
