@@ -138,15 +138,6 @@ export function findInForce(q: Queryable, code: string, day: string) {
     .executeTakeFirst()
 }
 
-export function listVersions(q: Queryable, code: string) {
-  return t(q)
-    .selectFrom('procedures')
-    .selectAll()
-    .where('code', '=', code)
-    .orderBy('effective_from')
-    .execute()
-}
-
 export function listAll(q: Queryable) {
   return t(q).selectFrom('procedures').selectAll().orderBy('code').orderBy('effective_from').execute()
 }

@@ -190,8 +190,6 @@ export function createCatalogueService({ db, clock, organisation }: CatalogueDep
     importProcedures,
     exportAll,
     fields: () => repo.listFields(db),
-    versions: async (code: string) =>
-      CODE.test(code) ? (await repo.listVersions(db, code)).map(repo.toProcedure) : [],
   }
 }
 

@@ -21,13 +21,3 @@ export async function emitEvent<K extends keyof DomainEvents>(
     tx,
   )
 }
-
-export type OutboxRow = { id: number; topic: string; payload: unknown; created_at: Date }
-
-export async function pendingEvents(db: Queryable, limit = 100): Promise<OutboxRow[]> {
-  const result = await sql<OutboxRow>`
-    select id, topic, payload, created_at from outbox where delivered_at is null order by id limit ${limit}`.execute(
-    db,
-  )
-  return result.rows
-}

@@ -46,13 +46,6 @@ export class ConflictError extends AppError {
   }
 }
 
-/** Thrown when an account is temporarily locked or a client sends too many requests. */
-export class TooManyRequestsError extends AppError {
-  constructor(message: string) {
-    super(429, 'too_many_requests', message)
-  }
-}
-
 export type ErrorBody = { error: { code: string; message: string; details?: unknown } }
 
 export function errorBody(code: string, message: string, details?: unknown): ErrorBody {

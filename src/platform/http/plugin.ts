@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { constants as zlib } from 'node:zlib'
 import compress from '@fastify/compress'
 import cookie from '@fastify/cookie'
@@ -305,5 +304,3 @@ declare module 'fastify' {
     pageContext(request: FastifyRequest, reply: FastifyReply): PageContext
   }
 }
-
-export const newRequestId = () => randomUUID()

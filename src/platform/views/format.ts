@@ -24,8 +24,3 @@ export function formatDateTime(value: Date | null | undefined, lang: Lang): stri
 export function formatDay(value: string | null | undefined, lang: Lang): string {
   return value ? dateOnly[lang].format(new Date(`${value}T00:00:00Z`)) : ''
 }
-
-/** Today's date in Vietnam as 'YYYY-MM-DD'. */
-export function localToday(now: Date): string {
-  return new Date(now.getTime() + 7 * 3_600_000).toISOString().slice(0, 10)
-}
