@@ -7,14 +7,27 @@ import { createCatalogueModule } from './modules/catalogue/index.js'
 import { createDossiersModule } from './modules/dossiers/index.js'
 import { createIdentityModule } from './modules/identity/index.js'
 import { createOrganisationModule } from './modules/organisation/index.js'
+import { createPaymentsModule } from './modules/payments/index.js'
 import { createPortalModule } from './modules/portal/index.js'
+import { createVerificationModule } from './modules/verification/index.js'
+import { chainAudit } from './platform/audit/audit.js'
 import { systemClock, type Clock } from './platform/clock.js'
 import type { Config } from './platform/config.js'
 import type { Database } from './platform/db/database.js'
 import { apiDocsRoutes, openApiOptions } from './platform/http/openapi.js'
 import { httpKernel } from './platform/http/plugin.js'
 import { validatorCompiler } from './platform/http/validation.js'
+import { openObjectStore, openScanner } from './platform/files/index.js'
+import { createJobs, type Jobs } from './platform/jobs/index.js'
 import { createMailer } from './platform/mail/mailer.js'
+import { SigningKeys } from './platform/signing/index.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The job runner and outbox dispatcher; `start()` them to process background work. */
+    jobs: Jobs
+  }
+}
 
 export type AppOptions = {
   config: Config
@@ -35,14 +48,33 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   app.setValidatorCompiler(validatorCompiler)
 
   const deps = { db: database.db, config, clock }
+  // Background work of this process: started by the server once it listens, stopped when the app closes.
+  const jobs = createJobs({ db: database.db, kind: database.kind, logger: app.log })
+  jobs.runner.every('platform.audit.chain', 500, async () => {
+    await chainAudit(database.db)
+  })
   const organisation = createOrganisationModule(deps)
   const mailer = createMailer(config, app.log)
   const identity = createIdentityModule({ ...deps, organisation: organisation.service, mailer })
   const portal = createPortalModule(deps)
   const calendar = createCalendarModule(deps)
   const catalogue = createCatalogueModule({ ...deps, organisation: organisation.service })
+  const signing = new SigningKeys({
+    dir: config.signingDir,
+    passphrase: config.signingPassword,
+    generateTestCertificates: config.signingTestCertificates,
+    clock,
+  })
+  const verification = createVerificationModule({ config, signing })
+  const files = {
+    store: openObjectStore(config),
+    scanner: openScanner(config),
+    maxBytes: config.uploadMaxBytes,
+  }
   const dossiers = createDossiersModule({
     ...deps,
+    files,
+    signing,
     organisation: organisation.service,
     catalogue: catalogue.service,
     calendar: calendar.calendar,
@@ -50,6 +82,13 @@ export async function buildApp({ config, database, clock = systemClock, logger }
       const user = await identity.auth.getProfile(userId)
       return { citizenId: user.citizen_id, phone: user.phone, email: user.email }
     },
+  })
+  const payments = createPaymentsModule({
+    ...deps,
+    jobs,
+    signing,
+    dossiers: dossiers.service,
+    organisation: organisation.service,
   })
 
   await app.register(swagger, openApiOptions)
@@ -62,6 +101,8 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   await app.register(calendar.routes)
   await app.register(catalogue.routes)
   await app.register(dossiers.routes)
+  await app.register(payments.routes)
+  await app.register(verification.routes)
 
   // JSON for programs.
   await app.register(
@@ -80,11 +121,15 @@ export async function buildApp({ config, database, clock = systemClock, logger }
       await api.register(calendar.api)
       await api.register(catalogue.api)
       await api.register(dossiers.api)
+      await api.register(payments.api)
+      await api.register(verification.api)
     },
     { prefix: '/api/v1' },
   )
   await app.register(apiDocsRoutes)
 
+  app.decorate('jobs', jobs)
+  app.addHook('onClose', () => jobs.stop(5_000))
   return app
 }
 

@@ -14,6 +14,7 @@ export async function startServer(config: Config): Promise<App> {
     const seeded = await seed(database.db, config, config.seedDemo)
     app = await buildApp({ config, database })
     await app.listen({ port: config.port, host: config.host })
+    await app.jobs.start()
     const address = `http://localhost:${(app.server.address() as { port: number }).port}`
     app.log.info(
       { database: database.kind, ms: Math.round(performance.now() - startedAt), seeded },

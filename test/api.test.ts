@@ -4,6 +4,7 @@ import { createTestApp, type TestApp } from './app.js'
 import { createIdentityModule } from '../src/modules/identity/index.js'
 import { createOrganisationModule } from '../src/modules/organisation/index.js'
 import { systemClock } from '../src/platform/clock.js'
+import { chainAudit } from '../src/platform/audit/audit.js'
 
 let t: TestApp
 let token: string
@@ -146,6 +147,7 @@ describe('users API', () => {
   it('records a read of personal data in the audit log', async () => {
     const me = (await t.app.inject({ url: '/api/v1/me', headers: auth() })).json()
     await t.app.inject({ url: `/api/v1/users/${me.id}`, headers: auth() })
+    await chainAudit(t.database.db)
     const rows = await sql<{
       n: number
     }>`select count(*)::int as n from audit_log where action = 'personal_data.viewed' and object_id = ${me.id}`.execute(

@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parse, type HTMLElement } from 'node-html-parser'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import { buildApp, type App } from '../src/app.js'
@@ -17,9 +21,12 @@ export async function createTestApp(
   options: { env?: Record<string, string>; clock?: Clock } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase()
+  // Uploaded files and generated keys go to a directory of this test's own, removed at the end.
+  const dataDir = mkdtempSync(join(tmpdir(), 'cb-app-'))
   const config = loadConfig({
     SECRET_KEY: 'test-secret-key-that-is-long-enough-000',
     LOG_LEVEL: 'silent',
+    DATA_DIR: dataDir,
     ...options.env,
   })
   await seed(database.db, config, true)
@@ -32,6 +39,7 @@ export async function createTestApp(
     async close() {
       await app.close()
       await database.close()
+      rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }
@@ -89,6 +97,16 @@ export class Visitor {
     })
   }
 
+  /** Submits a multipart form (file inputs) as the browser would: the CSRF field first, then fields, then files. */
+  async upload(url: string, form: Record<string, string>, files: UploadFile[]) {
+    if (this.csrf === null) await this.get(url)
+    const { payload, contentType } = multipartBody(
+      { ...(this.csrf ? { _csrf: this.csrf } : {}), ...form },
+      files,
+    )
+    return this.request({ method: 'POST', url, payload, headers: { 'content-type': contentType } })
+  }
+
   async login(username: string, password = DEMO_PASSWORD) {
     await this.get('/login')
     const response = await this.post('/login', { login: username, password })
@@ -101,4 +119,67 @@ export function errorSummary(response: LightMyRequestResponse): string[] {
   return html(response)
     .querySelectorAll('.error-summary li a')
     .map((a) => a.text.trim())
+}
+
+/** A personal access token of a demo account, as the account page would issue it. */
+export async function apiToken(t: TestApp, username: string): Promise<string> {
+  const { createIdentityModule } = await import('../src/modules/identity/index.js')
+  const { createOrganisationModule } = await import('../src/modules/organisation/index.js')
+  const deps = { db: t.database.db, config: t.config, clock: () => new Date() }
+  const identity = createIdentityModule({ ...deps, organisation: createOrganisationModule(deps).service })
+  const actor = await identity.auth.loadActorByUsername(username)
+  if (!actor) throw new Error(`no account ${username}`)
+  const context = { actorId: actor.userId, actorLabel: username, ip: null, requestId: null }
+  return (await identity.auth.createToken(actor, { name: 'test' }, context)).token
+}
+
+/**
+ * Uploads a PDF for every mandatory document of a procedure through the API and returns the `documents`
+ * list a submission needs.
+ */
+export async function requiredDocuments(t: TestApp, bearer: string, procedureCode: string, pdf: Buffer) {
+  const procedure = (await t.app.inject({ url: `/api/v1/procedures/${procedureCode}` })).json<{
+    documents: { required: boolean }[]
+  }>()
+  const documents: { document: number; fileId: string }[] = []
+  for (const [index, doc] of procedure.documents.entries()) {
+    if (!doc.required) continue
+    const { payload, contentType } = multipartBody({}, [
+      { field: 'file', name: `giay-to-${index}.pdf`, content: pdf },
+    ])
+    const uploaded = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/files',
+      payload,
+      headers: { 'content-type': contentType, authorization: `Bearer ${bearer}` },
+    })
+    if (uploaded.statusCode !== 201) throw new Error(`upload failed: ${uploaded.body}`)
+    documents.push({ document: index, fileId: uploaded.json().id as string })
+  }
+  return documents
+}
+
+export type UploadFile = { field: string; name: string; content: Buffer; type?: string }
+
+/** A multipart/form-data body, built by hand so the tests control exactly what a client sends. */
+export function multipartBody(fields: Record<string, string>, files: readonly UploadFile[]) {
+  const boundary = `----cbtest${randomBytes(8).toString('hex')}`
+  const parts: Buffer[] = []
+  for (const [name, value] of Object.entries(fields)) {
+    parts.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
+    )
+  }
+  for (const file of files) {
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.name}"\r\n` +
+          `Content-Type: ${file.type ?? 'application/octet-stream'}\r\n\r\n`,
+      ),
+      file.content,
+      Buffer.from('\r\n'),
+    )
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`))
+  return { payload: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` }
 }

@@ -47,3 +47,17 @@ export function pdfQrCode(pdf: Buffer): string | null {
     rmSync(dir, { recursive: true, force: true })
   }
 }
+
+/** poppler's report on the signatures in a PDF; with an NSS database, it also says whether the CA is trusted. */
+export function pdfsig(pdf: Uint8Array, nssDir?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cb-pdfsig-'))
+  try {
+    writeFileSync(join(dir, 'in.pdf'), pdf)
+    const args = nssDir ? ['-nssdir', `sql:${nssDir}`, join(dir, 'in.pdf')] : [join(dir, 'in.pdf')]
+    const result = spawnSync('pdfsig', args)
+    if (result.error) throw result.error
+    return result.stdout.toString('utf8')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from './config.js'
+import { ConfigError, loadConfig, paymentSandboxSecret } from './config.js'
 
 describe('configuration', () => {
   it('starts embedded on port 3000 with nothing set', () => {
@@ -36,5 +36,94 @@ describe('configuration', () => {
   it('turns on secure cookies behind an https public address', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://dichvucong.caobang.gov.vn' }).secureCookies).toBe(true)
     expect(loadConfig({}).secureCookies).toBe(false)
+  })
+
+  it('keeps uploads on local disk, unscanned, up to 10 MB with nothing set', () => {
+    expect(loadConfig({})).toMatchObject({
+      storage: 'local',
+      s3: undefined,
+      clamd: undefined,
+      uploadMaxBytes: 10 * 1024 * 1024,
+    })
+    expect(loadConfig({ UPLOAD_MAX_BYTES: '2097152' }).uploadMaxBytes).toBe(2_097_152)
+  })
+
+  it('names each missing S3 setting when STORAGE=s3', () => {
+    try {
+      loadConfig({ STORAGE: 's3', S3_ENDPOINT: 'ftp://minio' })
+      expect.unreachable()
+    } catch (error) {
+      const message = (error as ConfigError).message
+      for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_ENDPOINT'])
+        expect(message).toContain(name)
+    }
+    expect(() => loadConfig({ STORAGE: 'nfs' })).toThrow(/STORAGE="nfs"/)
+    expect(() =>
+      loadConfig({ STORAGE: 's3', S3_BUCKET: 'Ho_So', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's' }),
+    ).toThrow(/S3_BUCKET="Ho_So"/)
+  })
+
+  it('addresses a self-hosted store by path and AWS by bucket subdomain unless told otherwise', () => {
+    const keys = {
+      STORAGE: 's3',
+      S3_BUCKET: 'ho-so',
+      S3_ACCESS_KEY_ID: 'key',
+      S3_SECRET_ACCESS_KEY: 'secret',
+    }
+    expect(loadConfig({ ...keys, S3_ENDPOINT: 'http://10.0.0.5:9000/' }).s3).toEqual({
+      endpoint: 'http://10.0.0.5:9000',
+      region: 'us-east-1',
+      bucket: 'ho-so',
+      accessKeyId: 'key',
+      secretAccessKey: 'secret',
+      forcePathStyle: true,
+    })
+    expect(loadConfig({ ...keys, S3_REGION: 'ap-southeast-1' }).s3).toMatchObject({
+      endpoint: 'https://s3.ap-southeast-1.amazonaws.com',
+      forcePathStyle: false,
+    })
+    expect(
+      loadConfig({ ...keys, S3_ENDPOINT: 'https://s3.caobang.gov.vn', S3_FORCE_PATH_STYLE: 'false' }).s3
+        ?.forcePathStyle,
+    ).toBe(false)
+    expect(() => loadConfig({ ...keys, S3_FORCE_PATH_STYLE: 'maybe' })).toThrow(/S3_FORCE_PATH_STYLE/)
+  })
+
+  it('reads clamd from a tcp or unix CLAMD_URL', () => {
+    expect(loadConfig({ CLAMD_URL: 'tcp://127.0.0.1:3310' }).clamd).toEqual({ host: '127.0.0.1', port: 3310 })
+    expect(loadConfig({ CLAMD_URL: 'tcp://[::1]:13310' }).clamd).toEqual({ host: '::1', port: 13310 })
+    expect(loadConfig({ CLAMD_URL: 'unix:///run/clamav/clamd.ctl' }).clamd).toEqual({
+      socket: '/run/clamav/clamd.ctl',
+    })
+    for (const bad of [
+      'http://127.0.0.1:3310',
+      'tcp://127.0.0.1:3310/scan',
+      'unix://clamd.ctl',
+      '127.0.0.1:3310',
+    ])
+      expect(() => loadConfig({ CLAMD_URL: bad }), bad).toThrow(/CLAMD_URL/)
+  })
+
+  it('refuses an upload limit below 1 KB or above 1 GB', () => {
+    expect(() => loadConfig({ UPLOAD_MAX_BYTES: '10MB' })).toThrow(/UPLOAD_MAX_BYTES/)
+    expect(() => loadConfig({ UPLOAD_MAX_BYTES: '100' })).toThrow(/UPLOAD_MAX_BYTES/)
+    expect(() => loadConfig({ UPLOAD_MAX_BYTES: String(2 * 1024 ** 3) })).toThrow(/UPLOAD_MAX_BYTES/)
+  })
+
+  it('pays through the sandbox gateway with a secret derived from SECRET_KEY when nothing is set', () => {
+    const config = loadConfig({ SECRET_KEY: 'k'.repeat(40) })
+    expect(config.paymentProvider).toBe('sandbox')
+    expect(config.paymentSandboxSecret).toBeUndefined()
+    const derived = paymentSandboxSecret(config)
+    expect(derived).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(derived).not.toContain('k'.repeat(10))
+    expect(paymentSandboxSecret(loadConfig({ SECRET_KEY: 'j'.repeat(40) }))).not.toBe(derived)
+    const chosen = 's'.repeat(32)
+    expect(paymentSandboxSecret(loadConfig({ PAYMENT_SANDBOX_SECRET: chosen }))).toBe(chosen)
+  })
+
+  it('refuses an unknown payment provider and a short sandbox secret', () => {
+    expect(() => loadConfig({ PAYMENT_PROVIDER: 'paypal' })).toThrow(/PAYMENT_PROVIDER="paypal"/)
+    expect(() => loadConfig({ PAYMENT_SANDBOX_SECRET: 'short' })).toThrow(/PAYMENT_SANDBOX_SECRET/)
   })
 })

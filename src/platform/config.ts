@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 
@@ -8,6 +8,20 @@ export class ConfigError extends Error {
     super(`Cấu hình không hợp lệ / invalid configuration:\n  - ${problems.join('\n  - ')}`)
   }
 }
+
+/** An S3-compatible object store (MinIO, Ceph, AWS). */
+export type S3Settings = Readonly<{
+  endpoint: string
+  region: string
+  bucket: string
+  accessKeyId: string
+  secretAccessKey: string
+  /** https://endpoint/bucket/key rather than https://bucket.endpoint/key; self-hosted stores want this. */
+  forcePathStyle: boolean
+}>
+
+/** Where clamd listens: TCP, or a Unix socket on the same machine. */
+export type ClamdAddress = Readonly<{ host: string; port: number } | { socket: string }>
 
 export type Config = Readonly<{
   port: number
@@ -30,11 +44,29 @@ export type Config = Readonly<{
   apiRateLimitPerMinute: number
   bodyLimitBytes: number
   seedDemo: boolean
+  /** Uploaded files: on local disk under dataDir/files, or in an S3-compatible store. */
+  storage: 'local' | 's3'
+  s3: S3Settings | undefined
+  /** Uploads are scanned by this clamd; without one they are stored and recorded as not scanned. */
+  clamd: ClamdAddress | undefined
+  uploadMaxBytes: number
+  /** PKCS#12 files, one per unit (`<unit code>.p12`), that sign the platform's PDFs. */
+  signingDir: string
+  signingPassword: string
+  /** Trial mode: a local test CA and unit certificates are generated on first use. Never for production. */
+  signingTestCertificates: boolean
+  /** Who takes online fee payments; only the sandbox gateway so far (PayGov or a bank gateway later). */
+  paymentProvider: PaymentProviderName
+  /** The sandbox gateway's HMAC secret when set; otherwise derived from SECRET_KEY (`paymentSandboxSecret`). */
+  paymentSandboxSecret: string | undefined
 }>
 
 type Env = Record<string, string | undefined>
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+const STORAGES = ['local', 's3'] as const
+export const PAYMENT_PROVIDERS = ['sandbox'] as const
+export type PaymentProviderName = (typeof PAYMENT_PROVIDERS)[number]
 
 /**
  * Parses the environment once. Every problem is collected so an operator fixes them in one go,
@@ -96,6 +128,76 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems.push('SECRET_KEY: bắt buộc khi dùng DATABASE_URL (required with DATABASE_URL)')
   }
 
+  const storageRaw = env.STORAGE?.trim().toLowerCase() || 'local'
+  const storage = (STORAGES as readonly string[]).includes(storageRaw)
+    ? (storageRaw as Config['storage'])
+    : (problems.push(`STORAGE="${storageRaw}": phải là local hoặc s3 (must be local or s3)`),
+      'local' as const)
+
+  const s3Settings = (): S3Settings => {
+    const required = (name: string) => {
+      const value = env[name]?.trim()
+      if (!value) problems.push(`${name}: bắt buộc khi STORAGE=s3 (required with STORAGE=s3)`)
+      return value ?? ''
+    }
+    const bucket = required('S3_BUCKET')
+    const accessKeyId = required('S3_ACCESS_KEY_ID')
+    const secretAccessKey = required('S3_SECRET_ACCESS_KEY')
+    if (bucket && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+      problems.push(
+        `S3_BUCKET="${bucket}": tên bucket gồm 3–63 chữ thường, số, dấu chấm, gạch ngang (not a valid bucket name)`,
+      )
+    }
+    const region = env.S3_REGION?.trim() || 'us-east-1'
+    if (!/^[a-z0-9-]+$/.test(region)) {
+      problems.push(`S3_REGION="${region}": chỉ gồm chữ thường, số và gạch ngang (not a valid region)`)
+    }
+    const endpoint = url('S3_ENDPOINT', ['http:', 'https:'])
+    return Object.freeze({
+      endpoint: (endpoint ?? `https://s3.${region}.amazonaws.com`).replace(/\/+$/, ''),
+      region,
+      bucket,
+      accessKeyId,
+      secretAccessKey,
+      // A self-hosted store (an endpoint is given) rarely has the wildcard DNS that bucket subdomains need.
+      forcePathStyle: bool('S3_FORCE_PATH_STYLE', endpoint !== undefined),
+    })
+  }
+
+  const clamdAddress = (): ClamdAddress | undefined => {
+    const raw = env.CLAMD_URL?.trim()
+    if (!raw) return undefined
+    const parsed = URL.canParse(raw) ? new URL(raw) : undefined
+    if (parsed?.protocol === 'tcp:' && parsed.hostname && ['', '/'].includes(parsed.pathname)) {
+      return Object.freeze({
+        host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: parsed.port ? Number(parsed.port) : 3310,
+      })
+    }
+    if (parsed?.protocol === 'unix:' && !parsed.host && parsed.pathname.length > 1) {
+      return Object.freeze({ socket: decodeURIComponent(parsed.pathname) })
+    }
+    problems.push(
+      'CLAMD_URL: phải có dạng tcp://máy:cổng hoặc unix:///đường/dẫn/clamd.sock (must be tcp://host:port or unix:///path)',
+    )
+    return undefined
+  }
+
+  const paymentProviderRaw = env.PAYMENT_PROVIDER?.trim().toLowerCase() || 'sandbox'
+  const paymentProvider = (PAYMENT_PROVIDERS as readonly string[]).includes(paymentProviderRaw)
+    ? (paymentProviderRaw as PaymentProviderName)
+    : (problems.push(
+        `PAYMENT_PROVIDER="${paymentProviderRaw}": phải là một trong ${PAYMENT_PROVIDERS.join(', ')} (must be one of them)`,
+      ),
+      'sandbox' as const)
+  const paymentSandboxSecret = env.PAYMENT_SANDBOX_SECRET?.trim() || undefined
+  if (paymentSandboxSecret !== undefined && paymentSandboxSecret.length < 32) {
+    problems.push('PAYMENT_SANDBOX_SECRET: cần ít nhất 32 ký tự ngẫu nhiên (needs at least 32 random characters)')
+  }
+
+  const resolveDir = (dir: string) => (isAbsolute(dir) ? dir : resolve(cwd, dir))
+  const signingTestCertificates = bool('SIGNING_TEST_CERTIFICATES', !databaseUrl)
+
   const config = {
     port: int('PORT', 3000, 0, 65535),
     host: env.HOST?.trim() || '0.0.0.0',
@@ -115,9 +217,30 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     apiRateLimitPerMinute: int('API_RATE_LIMIT', 300, 1, 1_000_000),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
     seedDemo: bool('SEED_DEMO', !databaseUrl),
+    storage,
+    s3: storage === 's3' ? s3Settings() : undefined,
+    clamd: clamdAddress(),
+    uploadMaxBytes: int('UPLOAD_MAX_BYTES', 10 * 1_048_576, 1024, 1024 * 1_048_576),
+    signingDir: resolveDir(env.SIGNING_DIR?.trim() || join(dataDir, 'signing')),
+    // The trial certificates share a fixed passphrase: they protect nothing and say so.
+    signingPassword: env.SIGNING_P12_PASSWORD ?? (signingTestCertificates ? 'trial-only-not-secret' : ''),
+    signingTestCertificates,
+    paymentProvider,
+    paymentSandboxSecret,
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)
+}
+
+/**
+ * The secret the platform and the sandbox gateway sign payment messages with. Unless set, an HMAC of
+ * SECRET_KEY: trial installations need nothing more, and it never equals the key that signs sessions.
+ */
+export function paymentSandboxSecret(config: Pick<Config, 'paymentSandboxSecret' | 'secretKey'>): string {
+  return (
+    config.paymentSandboxSecret ??
+    createHmac('sha256', config.secretKey).update('payments.sandbox-gateway').digest('base64url')
+  )
 }
 
 /**

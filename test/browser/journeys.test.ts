@@ -1,5 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { samplePdf } from '../files.js'
 import {
   htmlLang,
   logIn,
@@ -48,6 +49,18 @@ async function attributes(page: Page, selector: string, name: string): Promise<(
   return values
 }
 
+let pdf: Buffer
+
+/** On the documents step of 1.004873: a PDF for the declaration (1) and one for the identity paper (4). */
+async function attachRequired(page: Page) {
+  pdf ??= await samplePdf()
+  await page
+    .locator('#doc-0')
+    .setInputFiles({ name: 'to-khai.pdf', mimeType: 'application/pdf', buffer: pdf })
+  await page.locator('#doc-3').setInputFiles({ name: 'cccd.pdf', mimeType: 'application/pdf', buffer: pdf })
+  await submit(page, 'Tải lên và tiếp tục')
+}
+
 describeInBrowser('browser journeys', { timeout: 60_000 }, () => {
   it('lets a citizen find a procedure typed without diacritics and read what to bring', async () => {
     const page = await freshPage()
@@ -83,7 +96,10 @@ describeInBrowser('browser journeys', { timeout: 60_000 }, () => {
     await page.locator('#currentMaritalStatus').selectOption({ index: 1 })
     await page.locator('#purpose').selectOption({ index: 1 })
     await submit(page, 'Tiếp tục')
-    expect(await text(page, 'h1')).toBe('Bước 3/3: Kiểm tra trước khi nộp')
+    expect(await text(page, 'h1')).toBe('Bước 3/4: Đính kèm giấy tờ')
+    await attachRequired(page)
+    expect(await text(page, 'h1')).toBe('Bước 4/4: Kiểm tra trước khi nộp')
+    expect(await text(page, 'main')).toContain('to-khai.pdf')
     await submit(page, 'Nộp hồ sơ')
     expect(await text(page, '.notice')).toMatch(
       /Đã nộp hồ sơ\. Mã hồ sơ của bạn: \d{3}\.\d{2}\.\d{2}\.H14-\d{6}-\d{4}\./,
@@ -118,12 +134,19 @@ describeInBrowser('browser journeys', { timeout: 60_000 }, () => {
       await citizen.locator('#currentMaritalStatus').selectOption({ index: 1 })
       await citizen.locator('#purpose').selectOption({ index: 1 })
       await submit(citizen, 'Tiếp tục')
+      await attachRequired(citizen)
       await submit(citizen, 'Nộp hồ sơ')
       const code = /Mã hồ sơ của bạn: (\S+)\./.exec(await text(citizen, '.notice'))![1]!
 
       const desk = await as('motcua.thucphan')
       await desk.goto('/admin/dossiers')
       expect(await desk.locator('tbody tr', { hasText: code }).count()).toBe(1)
+      // The fee is due before intake; here the citizen paid it in cash at the desk.
+      await desk.goto(`/dossiers/${code}`)
+      expect(await text(desk, '#fee')).toContain('chưa nộp')
+      await desk.getByLabel('Số biên lai thu tiền mặt').fill('BL-2026-0001')
+      await submit(desk, 'Ghi nhận đã thu tiền mặt')
+      expect(await text(desk, '#fee')).toContain('đã nộp tiền mặt')
       await act(desk, code, 'Tiếp nhận hồ sơ')
       await act(desk, code, 'Yêu cầu bổ sung', 'Bổ sung bản sao giấy tờ tùy thân')
       await act(citizen, code, 'Nộp bổ sung')

@@ -2,7 +2,14 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { ErrorSchema } from '../../platform/http/openapi.js'
 import type { CatalogueService } from './catalogue.service.js'
-import { DOCUMENT_KINDS, FEE_TIMINGS, FIELD_TYPES, ONLINE_LEVELS, type Procedure } from './procedure.js'
+import {
+  DOCUMENT_KINDS,
+  FEE_TIMINGS,
+  FIELD_TYPES,
+  FILE_TYPES,
+  ONLINE_LEVELS,
+  type Procedure,
+} from './procedure.js'
 
 const tags = ['Thủ tục hành chính']
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)))
@@ -17,7 +24,13 @@ const ProcedureSchema = Type.Object({
   processingDays: Type.Integer({ description: 'Thời hạn giải quyết, ngày làm việc' }),
   feeTiming: literals(FEE_TIMINGS),
   fees: Type.Array(
-    Type.Object({ name: Type.String(), amountVnd: Type.Integer(), note: Nullable(Type.String()) }),
+    Type.Object({
+      name: Type.String(),
+      amountVnd: Type.Integer(),
+      note: Nullable(Type.String()),
+      optional: Type.Boolean({ description: 'Chỉ thu khi người nộp yêu cầu (ví dụ cấp thêm bản sao)' }),
+      quantityField: Nullable(Type.String({ description: 'Trường số của biểu mẫu nhân với mức thu' })),
+    }),
   ),
   documents: Type.Array(
     Type.Object({
@@ -26,6 +39,7 @@ const ProcedureSchema = Type.Object({
       copies: Type.Integer(),
       required: Type.Boolean(),
       template: Nullable(Type.String()),
+      accept: Type.Array(literals(FILE_TYPES), { description: 'Loại tệp được nhận (theo nội dung tệp)' }),
     }),
   ),
   form: Type.Array(

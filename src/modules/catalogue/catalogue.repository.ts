@@ -2,7 +2,14 @@ import { sql, type Selectable } from 'kysely'
 import type { Queryable } from '../../platform/db/database.js'
 import { tablesOf } from '../../platform/db/tables.js'
 import type { CatalogueTables } from './catalogue.tables.js'
-import type { Procedure, ProcedureData, Fee, FormField, RequiredDocument } from './procedure.js'
+import {
+  DEFAULT_ACCEPT,
+  type Fee,
+  type FormField,
+  type Procedure,
+  type ProcedureData,
+  type RequiredDocument,
+} from './procedure.js'
 
 type Row = Selectable<CatalogueTables['procedures']>
 const t = (q: Queryable) => tablesOf<CatalogueTables>(q)
@@ -17,8 +24,16 @@ export function toProcedure(row: Row): Procedure {
     legacyLevel: row.legacy_level,
     processingDays: row.processing_days,
     feeTiming: row.fee_timing,
-    fees: row.fees as Fee[],
-    documents: row.documents as RequiredDocument[],
+    fees: (row.fees as Fee[]).map((f) => ({
+      ...f,
+      optional: f.optional ?? false,
+      quantityField: f.quantityField ?? null,
+    })),
+    // Rows stored before documents named their file types take the default.
+    documents: (row.documents as RequiredDocument[]).map((d) => ({
+      ...d,
+      accept: d.accept ?? [...DEFAULT_ACCEPT],
+    })),
     form: row.form as FormField[],
     resultType: row.result_type,
     legalBasis: row.legal_basis,

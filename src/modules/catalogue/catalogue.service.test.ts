@@ -7,6 +7,7 @@ import { parseCsv } from '../../platform/csv.js'
 import { createOrganisationModule } from '../organisation/index.js'
 import { createCatalogueModule, readImportFile } from './index.js'
 import { parseProcedure, prefixTsQuery } from './procedure.js'
+import { chainAudit } from '../../platform/audit/audit.js'
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../../test/fixtures/${name}`, import.meta.url))
 let t: TestApp
@@ -82,6 +83,7 @@ describe('import', () => {
   })
 
   it('records the import in the audit log', async () => {
+    await chainAudit(t.database.db)
     const rows = await sql<{
       n: number
     }>`select count(*)::int as n from audit_log where action = 'procedure.imported'`.execute(t.database.db)

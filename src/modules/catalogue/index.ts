@@ -6,7 +6,7 @@ import { createCatalogueService, seedProcedures, type CatalogueDeps } from './ca
 
 export type { CatalogueService, ImportReport, ImportRecord } from './catalogue.service.js'
 export { readImportFile } from './catalogue.service.js'
-export type { Procedure, ProcedureData, RequiredDocument, FormField } from './procedure.js'
+export type { Fee, Procedure, ProcedureData, RequiredDocument, FormField, FileType } from './procedure.js'
 export { cataloguePaths } from './catalogue.routes.js'
 
 export const PROCEDURES_SEED = fileURLToPath(new URL('../../../data/seed/procedures.json', import.meta.url))

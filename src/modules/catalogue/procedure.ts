@@ -6,6 +6,11 @@ export const FEE_TIMINGS = ['before_intake', 'before_result', 'none'] as const
 export type FeeTiming = (typeof FEE_TIMINGS)[number]
 export const DOCUMENT_KINDS = ['original', 'copy', 'original_or_copy', 'certified_copy'] as const
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number]
+/** File types an applicant may attach, named by the extension their content is detected as. */
+export const FILE_TYPES = ['pdf', 'jpg', 'png', 'tif', 'docx', 'doc', 'xlsx', 'xls', 'odt', 'xml'] as const
+export type FileType = (typeof FILE_TYPES)[number]
+/** Scans and PDFs: what a phone camera or a scanner produces, and what every officer can open. */
+export const DEFAULT_ACCEPT: readonly FileType[] = ['pdf', 'jpg', 'png']
 export const FIELD_TYPES = ['text', 'textarea', 'number', 'date', 'select', 'checkbox', 'file'] as const
 export type FieldType = (typeof FIELD_TYPES)[number]
 export const UNIT_TYPES = [
@@ -16,13 +21,23 @@ export const UNIT_TYPES = [
   'office',
 ] as const
 
-export type Fee = { name: string; amountVnd: number; note: string | null }
+export type Fee = {
+  name: string
+  amountVnd: number
+  note: string | null
+  /** Charged only when the applicant asks for what it pays for (an extra copy…): not in the amount due. */
+  optional: boolean
+  /** A number field of the form that multiplies the amount (pages, copies), or null for a flat fee. */
+  quantityField: string | null
+}
 export type RequiredDocument = {
   name: string
   kind: DocumentKind
   copies: number
   required: boolean
   template: string | null
+  /** The file types accepted for this document (DEFAULT_ACCEPT when the catalogue says nothing). */
+  accept: FileType[]
 }
 export type FormField = {
   name: string
@@ -141,6 +156,8 @@ export function parseProcedure(raw: unknown): { value: ProcedureData | null; pro
       name: text(f.name, `fees[${i}].name`, problems, { max: 300 }),
       amountVnd: integer(f.amountVnd, `fees[${i}].amountVnd`, problems, 0, 1_000_000_000),
       note: text(f.note, `fees[${i}].note`, problems, { max: 500, optional: true }) || null,
+      optional: bool(f.optional, `fees[${i}].optional`, problems, false),
+      quantityField: typeof f.quantityField === 'string' && f.quantityField !== '' ? f.quantityField : null,
     }
   })
   const documents = list(r.documents, 'documents', problems).map((item, i): RequiredDocument => {
@@ -151,6 +168,12 @@ export function parseProcedure(raw: unknown): { value: ProcedureData | null; pro
       copies: integer(d.copies ?? 1, `documents[${i}].copies`, problems, 1, 20),
       required: bool(d.required, `documents[${i}].required`, problems, true),
       template: text(d.template, `documents[${i}].template`, problems, { max: 500, optional: true }) || null,
+      accept:
+        d.accept === undefined || d.accept === null
+          ? [...DEFAULT_ACCEPT]
+          : list(d.accept, `documents[${i}].accept`, problems).map((type, j) =>
+              oneOf(type, FILE_TYPES, `documents[${i}].accept[${j}]`, problems),
+            ),
     }
   })
   const seen = new Set<string>()
@@ -194,6 +217,12 @@ export function parseProcedure(raw: unknown): { value: ProcedureData | null; pro
     const key = typeof item === 'string' ? item.trim() : ''
     if (!/^[a-z0-9][a-z0-9-]{0,99}$/.test(key)) problems.push(`unitKeys[${i}]: mã đơn vị không hợp lệ.`)
     return key
+  })
+  fees.forEach((fee, i) => {
+    const field = form.find((f) => f.name === fee.quantityField)
+    if (fee.quantityField !== null && field?.type !== 'number') {
+      problems.push(`fees[${i}].quantityField: phải là tên một trường kiểu số của biểu mẫu.`)
+    }
   })
   if (unitTypes.length === 0 && unitKeys.length === 0) {
     problems.push('unitTypes/unitKeys: cần ít nhất một loại đơn vị hoặc một đơn vị thực hiện.')

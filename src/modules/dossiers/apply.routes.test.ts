@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, errorSummary, html, Visitor, type TestApp } from '../../../test/app.js'
+import { samplePdf } from '../../../test/files.js'
 
 let t: TestApp
 let wardId = ''
@@ -22,7 +23,7 @@ describe('applying online', () => {
     expect(response.headers.location).toBe('/login?next=%2Fprocedures%2F1.004873%2Fapply')
   })
 
-  it('takes a citizen through unit, form and check pages, keeping the draft, and files one dossier', async () => {
+  it('takes a citizen through unit, form, documents and check pages, keeping the draft, and files one dossier', async () => {
     const citizen = new Visitor(t.app)
     await citizen.login('congdan')
     const start = await citizen.get('/procedures/1.004873/apply')
@@ -51,7 +52,14 @@ describe('applying online', () => {
       ...answers,
       applicantIdNumber: '004090000001',
     })
-    expect(good.headers.location).toBe('/procedures/1.004873/apply/check')
+    expect(good.headers.location).toBe('/procedures/1.004873/apply/documents')
+    await citizen.get('/procedures/1.004873/apply/documents')
+    const pdf = await samplePdf()
+    const attached = await citizen.upload('/procedures/1.004873/apply/documents', {}, [
+      { field: 'doc-0', name: 'to-khai.pdf', content: pdf },
+      { field: 'doc-3', name: 'cccd.pdf', content: pdf },
+    ])
+    expect(attached.headers.location).toBe('/procedures/1.004873/apply/check')
 
     // The draft survives leaving and coming back.
     const again = await citizen.get('/procedures/1.004873/apply')

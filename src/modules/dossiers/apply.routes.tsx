@@ -1,21 +1,30 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Config } from '../../platform/config.js'
 import { UnauthenticatedError, type Actor } from '../../platform/auth/actor.js'
 import { ValidationError, type FieldErrors } from '../../platform/http/errors.js'
 import { auditContext, redirectWithFlash, sendPage } from '../../platform/http/plugin.js'
+import { readMultipart } from '../../platform/http/uploads.js'
 import { common } from '../../platform/i18n/common.js'
 import { defineMessages, translator } from '../../platform/i18n/index.js'
 import { CsrfField, ErrorSummary, SelectField } from '../../platform/views/components.js'
 import { Layout } from '../../platform/views/layout.js'
 import type { FormField } from '../catalogue/index.js'
-import { dossierPaths } from './dossiers.routes.js'
+import { dossierPaths, sendFile } from './dossiers.routes.js'
+import { DocumentUploads, formatSize } from './documents.view.js'
 import { FormFields } from './form-fields.view.js'
 import type { DossiersService } from './dossiers.service.js'
 
 const messages = defineMessages(
   {
-    stepUnit: 'Bước 1/3: Chọn nơi nộp hồ sơ',
-    stepForm: 'Bước 2/3: Kê khai thông tin',
-    stepCheck: 'Bước 3/3: Kiểm tra trước khi nộp',
+    stepUnit: 'Bước 1/4: Chọn nơi nộp hồ sơ',
+    stepForm: 'Bước 2/4: Kê khai thông tin',
+    stepDocuments: 'Bước 3/4: Đính kèm giấy tờ',
+    stepCheck: 'Bước 4/4: Kiểm tra trước khi nộp',
+    documentsIntro:
+      'Đính kèm bản chụp hoặc bản quét của từng giấy tờ. Loại tệp được kiểm tra theo nội dung, không theo tên tệp.',
+    upload: 'Tải lên và tiếp tục',
+    documents: 'Giấy tờ đính kèm',
+    removed: 'Đã xóa tệp.',
     unit: 'Nơi nộp hồ sơ',
     continue: 'Tiếp tục',
     change: 'Thay đổi',
@@ -27,9 +36,15 @@ const messages = defineMessages(
     no: 'Không',
   },
   {
-    stepUnit: 'Step 1 of 3: Choose where to apply',
-    stepForm: 'Step 2 of 3: Your information',
-    stepCheck: 'Step 3 of 3: Check before you submit',
+    stepUnit: 'Step 1 of 4: Choose where to apply',
+    stepForm: 'Step 2 of 4: Your information',
+    stepDocuments: 'Step 3 of 4: Attach your documents',
+    stepCheck: 'Step 4 of 4: Check before you submit',
+    documentsIntro:
+      'Attach a photo or scan of each document. File types are checked by their content, not their name.',
+    upload: 'Upload and continue',
+    documents: 'Attached documents',
+    removed: 'File removed.',
     unit: 'Where to apply',
     continue: 'Continue',
     change: 'Change',
@@ -46,6 +61,8 @@ const applyPaths = {
   start: (code: string) => `/procedures/${code}/apply`,
   unit: (code: string) => `/procedures/${code}/apply/unit`,
   form: (code: string) => `/procedures/${code}/apply/form`,
+  documents: (code: string) => `/procedures/${code}/apply/documents`,
+  file: (code: string, id: string) => `/procedures/${code}/apply/files/${id}`,
   check: (code: string) => `/procedures/${code}/apply/check`,
 }
 
@@ -62,7 +79,7 @@ function display(field: FormField, value: unknown, yes: string, no: string): str
 }
 
 /** The citizen's online application, one thing per page: where, what, check, submit. Drafts are kept. */
-export function applyRoutes(dossiers: DossiersService) {
+export function applyRoutes(dossiers: DossiersService, config: Config) {
   return async function routes(app: FastifyInstance) {
     const codeOf = (request: FastifyRequest) => (request.params as { code: string }).code
 
@@ -179,11 +196,94 @@ export function applyRoutes(dossiers: DossiersService) {
       const body = (request.body ?? {}) as Form
       try {
         const draft = await dossiers.saveApplicationForm(actor, codeOf(request), body)
-        return reply.redirect(applyPaths.check(draft.procedure_code), 303)
+        return reply.redirect(applyPaths.documents(draft.procedure_code), 303)
       } catch (error) {
         if (error instanceof ValidationError) return renderForm(request, reply, body, error.fields, 422)
         throw error
       }
+    })
+
+    async function renderDocuments(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      errors?: FieldErrors,
+      status = 200,
+    ) {
+      const actor = requireApplicant(request)
+      const { procedure, draft } = await dossiers.application(actor, codeOf(request))
+      if (!draft?.unit_id) return reply.redirect(applyPaths.unit(procedure.code), 303)
+      const files = await dossiers.draftFiles(actor, procedure.code)
+      const ctx = app.pageContext(request, reply)
+      const t = translator(messages, ctx.lang)
+      return sendPage(
+        reply,
+        <Layout ctx={ctx} title={`${t('stepDocuments')} – ${procedure.name}`}>
+          <p class="muted" safe>
+            {procedure.name}
+          </p>
+          <h1 safe>{t('stepDocuments')}</h1>
+          <ErrorSummary errors={errors} title={translator(common, ctx.lang)('errorSummaryTitle')} />
+          <p safe>{t('documentsIntro')}</p>
+          <form
+            method="post"
+            action={applyPaths.documents(procedure.code)}
+            enctype="multipart/form-data"
+            novalidate
+          >
+            <CsrfField token={ctx.csrf} />
+            <DocumentUploads
+              documents={procedure.documents}
+              files={files}
+              errors={errors}
+              maxBytes={config.uploadMaxBytes}
+              lang={ctx.lang}
+              allowRemove
+            />
+            <button type="submit" safe>
+              {t('upload')}
+            </button>
+          </form>
+          <p class="hint" safe>
+            {t('draftKept')}
+          </p>
+        </Layout>,
+        status,
+      )
+    }
+
+    app.get('/procedures/:code/apply/documents', async (request, reply) => renderDocuments(request, reply))
+    app.post('/procedures/:code/apply/documents', { config: { multipart: true } }, async (request, reply) => {
+      const actor = requireApplicant(request)
+      const code = codeOf(request)
+      const errors: FieldErrors = {}
+      const fields = await readMultipart(request, config.secretKey, async (file) => {
+        const index = /^doc-(\d{1,3})$/.exec(file.field)?.[1]
+        if (index === undefined) return
+        try {
+          await dossiers.uploadDraftFile(actor, code, Number(index), file)
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error
+          errors[file.field] = Object.values(error.fields)[0] ?? error.message
+        }
+      })
+      if (fields.remove) {
+        await dossiers.removeFile(actor, fields.remove)
+        return renderDocuments(request, reply, errors)
+      }
+      if (Object.keys(errors).length > 0) return renderDocuments(request, reply, errors, 422)
+      const missing = await dossiers.missingDocuments(actor, code)
+      if (Object.keys(missing).length > 0) return renderDocuments(request, reply, missing, 422)
+      return reply.redirect(applyPaths.check(code), 303)
+    })
+
+    app.get('/procedures/:code/apply/files/:id', async (request, reply) => {
+      const actor = requireApplicant(request)
+      const { file, stream } = await dossiers.openFile(
+        actor,
+        auditContext(request),
+        (request.params as { id: string }).id,
+      )
+      return sendFile(reply, file, stream)
     })
 
     async function renderCheck(
@@ -198,6 +298,7 @@ export function applyRoutes(dossiers: DossiersService) {
       const ctx = app.pageContext(request, reply)
       const t = translator(messages, ctx.lang)
       const unit = units.find((u) => u.id === draft.unit_id)
+      const files = await dossiers.draftFiles(actor, procedure.code)
       return sendPage(
         reply,
         <Layout ctx={ctx} title={`${t('stepCheck')} – ${procedure.name}`}>
@@ -237,6 +338,35 @@ export function applyRoutes(dossiers: DossiersService) {
                 ))}
             </tbody>
           </table>
+          <h2 safe>{t('documents')}</h2>
+          <table>
+            <tbody>
+              {procedure.documents.map((doc, index) => (
+                <tr>
+                  <th scope="row" safe>
+                    {doc.name}
+                  </th>
+                  <td>
+                    {files
+                      .filter((f) => f.documentIndex === index)
+                      .map((f) => (
+                        <div>
+                          <a href={applyPaths.file(procedure.code, f.id)} safe>
+                            {f.fileName}
+                          </a>{' '}
+                          <span class="muted" safe>{`(${formatSize(f.size, ctx.lang)})`}</span>
+                        </div>
+                      ))}
+                  </td>
+                  <td>
+                    <a href={`${applyPaths.documents(procedure.code)}#doc-${index}`} safe>
+                      {t('change')}
+                    </a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
           <form method="post" action={applyPaths.check(procedure.code)}>
             <CsrfField token={ctx.csrf} />
             <button type="submit" safe>
@@ -262,6 +392,10 @@ export function applyRoutes(dossiers: DossiersService) {
       } catch (error) {
         // The draft may hold answers the form no longer accepts (the procedure changed): show them again.
         if (error instanceof ValidationError) {
+          const documentErrors = Object.entries(error.fields).filter(([k]) => k.startsWith('doc-'))
+          if (documentErrors.length > 0) {
+            return renderDocuments(request, reply, Object.fromEntries(documentErrors), 422)
+          }
           const formErrors = Object.fromEntries(
             Object.entries(error.fields).map(([k, v]) => [k.replace(/^form\./, ''), v]),
           )

@@ -1,5 +1,5 @@
 import type { FieldErrors } from '../../platform/http/errors.js'
-import type { FormField } from '../catalogue/index.js'
+import type { Fee, FormField } from '../catalogue/index.js'
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
 
@@ -59,4 +59,17 @@ export function validateForm(fields: readonly FormField[], raw: Record<string, u
     }
   }
   return { values, errors }
+}
+
+/**
+ * What the applicant owes: every fee that is not optional, times its quantity field when it has one (pages,
+ * copies). Optional fees (an extra copy on request) are charged at the counter when asked for.
+ */
+export function feeDue(fees: readonly Fee[], values: Record<string, unknown>): number {
+  return fees
+    .filter((fee) => !fee.optional)
+    .reduce((sum, fee) => {
+      const quantity = fee.quantityField === null ? 1 : Number(values[fee.quantityField])
+      return sum + fee.amountVnd * (Number.isFinite(quantity) && quantity > 0 ? Math.ceil(quantity) : 1)
+    }, 0)
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestApp, type TestApp } from '../../../test/app.js'
+import { createTestApp, requiredDocuments, type TestApp } from '../../../test/app.js'
+import { samplePdf } from '../../../test/files.js'
 import { createIdentityModule } from '../identity/index.js'
 import { createOrganisationModule } from '../organisation/index.js'
 
@@ -64,6 +65,14 @@ const counter = (extra: Record<string, unknown> = {}, headers: Record<string, st
       ...extra,
     },
   })
+const cash = (code: string, username: string, reference: string) =>
+  t.app.inject({
+    method: 'POST',
+    url: `/api/v1/dossiers/${code}/cash-payment`,
+    headers: as(username),
+    payload: { reference },
+  })
+
 const act = (code: string, username: string, body: Record<string, unknown>) =>
   t.app.inject({
     method: 'POST',
@@ -144,6 +153,17 @@ describe('workflow', () => {
     expect((await act(code, 'chuyenvien.thucphan', { action: 'forward' })).json().step).toBe(2)
     const approved = await act(code, 'lanhdao.thucphan', { action: 'approve' })
     expect(approved.json()).toMatchObject({ status: 'approved', nationalStatus: 9 })
+    // 1.004873 charges 15,000 đồng before intake; at the counter it may be paid later, but the result waits for it.
+    const unpaid = await act(code, 'motcua.thucphan', { action: 'return_result' })
+    expect(unpaid.statusCode).toBe(409)
+    expect(unpaid.json().error.message).toBe(
+      'Hồ sơ chưa nộp phí, lệ phí (15.000 đồng); chỉ trả kết quả sau khi đã nộp.',
+    )
+    const cashByExpert = await cash(code, 'chuyenvien.thucphan', 'BL-0001')
+    expect(cashByExpert.statusCode).toBe(403)
+    const paid = await cash(code, 'motcua.thucphan', 'BL-0001')
+    expect(paid.json()).toMatchObject({ feeAmount: 15000, feePaidOnline: false })
+    expect((await cash(code, 'motcua.thucphan', 'BL-0002')).statusCode).toBe(409)
     const returned = await act(code, 'motcua.thucphan', { action: 'return_result' })
     expect(returned.json()).toMatchObject({ status: 'returned', nationalStatus: 10 })
     const slip = await sql<{ action: string; on_time: boolean }>`
@@ -178,12 +198,23 @@ describe('workflow', () => {
       method: 'POST',
       url: '/api/v1/dossiers',
       headers: as('congdan'),
-      payload: { procedureCode: '1.004873', unitId: wardId, form: form() },
+      payload: {
+        procedureCode: '1.004873',
+        unitId: wardId,
+        form: form(),
+        documents: await requiredDocuments(t, tokens.congdan!, '1.004873', await samplePdf()),
+      },
     })
     expect(created.statusCode).toBe(201)
     const code = created.json().code as string
     expect(created.json()).toMatchObject({ status: 'submitted', nationalStatus: 1, channel: 'online' })
-    await act(code, 'motcua.thucphan', { action: 'receive' })
+    // The fee of 1.004873 is due before intake.
+    expect(created.json()).toMatchObject({ feeAmount: 15000, feeTiming: 'before_intake', feePaidAt: null })
+    const early = await act(code, 'motcua.thucphan', { action: 'receive' })
+    expect(early.statusCode).toBe(409)
+    expect(early.json().error.message).toMatch(/^Hồ sơ chưa nộp phí, lệ phí \(15\.000 đồng\)/)
+    await cash(code, 'motcua.thucphan', 'BL-0003')
+    expect((await act(code, 'motcua.thucphan', { action: 'receive' })).statusCode).toBe(200)
     const noReason = await act(code, 'motcua.thucphan', { action: 'request_supplement' })
     expect(noReason.statusCode).toBe(422)
     const paused = await act(code, 'motcua.thucphan', {

@@ -1,10 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { UnauthenticatedError, type Actor } from '../../platform/auth/actor.js'
+import type { Config } from '../../platform/config.js'
+import { ValidationError } from '../../platform/http/errors.js'
 import { ErrorSchema } from '../../platform/http/openapi.js'
 import { auditContext } from '../../platform/http/plugin.js'
+import { readMultipart } from '../../platform/http/uploads.js'
+import type { DossierFile } from './dossier-files.js'
+import type { DossierForms } from './dossier-forms.js'
 import { Action, nationalStatus, statusLabel } from './dossier-workflow.js'
 import type { DossierRow } from './dossiers.repository.js'
+import { sendFile } from './dossiers.routes.js'
+import { DOSSIER_FORMS, type FormNo } from './forms.pdf.js'
 import type { DossiersService } from './dossiers.service.js'
 
 const tags = ['Hồ sơ']
@@ -33,7 +40,43 @@ const DossierSchema = Type.Object({
   dueAt: Type.String(),
   finishedAt: Type.Union([Type.String(), Type.Null()]),
   receiptUrl: Type.String(),
+  feeAmount: Type.Integer({ description: 'Phí, lệ phí phải nộp (đồng)' }),
+  feeTiming: Type.String({ description: 'before_intake | before_result | none' }),
+  feePaidAt: Type.Union([Type.String(), Type.Null()]),
+  feePaidOnline: Type.Union([Type.Boolean(), Type.Null()]),
 })
+
+const FileSchema = Type.Object({
+  id: Type.String(),
+  document: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'Số thứ tự thành phần hồ sơ của thủ tục (từ 0); null với tệp bổ sung',
+  }),
+  documentName: Type.String(),
+  purpose: Type.String({ description: 'application | supplement | scan' }),
+  fileName: Type.String(),
+  mime: Type.String({ description: 'Kiểu tệp nhận diện theo nội dung' }),
+  size: Type.Integer(),
+  sha256: Type.String(),
+  scanned: Type.Boolean({ description: 'Đã quét mã độc' }),
+  uploadedAt: Type.String(),
+  url: Type.Optional(Type.String({ description: 'Đường dẫn tải về (khi tệp đã thuộc một hồ sơ)' })),
+})
+
+function fileJson(f: DossierFile, dossierCode?: string) {
+  return {
+    id: f.id,
+    document: f.documentIndex,
+    documentName: f.documentName,
+    purpose: f.purpose,
+    fileName: f.fileName,
+    mime: f.mime,
+    size: f.size,
+    sha256: f.sha256,
+    scanned: f.scanned,
+    uploadedAt: f.uploadedAt.toISOString(),
+    ...(dossierCode ? { url: `/api/v1/dossiers/${dossierCode}/files/${f.id}` } : {}),
+  }
+}
 
 function actorOf(request: FastifyRequest): Actor {
   if (!request.actor)
@@ -57,10 +100,18 @@ export function dossierJson(d: DossierRow) {
     dueAt: d.due_at.toISOString(),
     finishedAt: d.finished_at?.toISOString() ?? null,
     receiptUrl: `/dossiers/${d.code}/receipt`,
+    feeAmount: d.fee_amount,
+    feeTiming: d.fee_timing,
+    feePaidAt: d.fee_paid_at?.toISOString() ?? null,
+    feePaidOnline: d.fee_paid_online,
   }
 }
 
-export function dossiersApi(dossiers: DossiersService) {
+export function dossiersApi(
+  dossiers: DossiersService,
+  { secretKey }: Pick<Config, 'secretKey'>,
+  forms: DossierForms,
+) {
   return async function api(app: FastifyInstance) {
     app.post(
       '/dossiers',
@@ -90,6 +141,21 @@ export function dossiersApi(dossiers: DossiersService) {
               form: Type.Optional(
                 Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
               ),
+              documents: Type.Optional(
+                Type.Array(
+                  Type.Object(
+                    {
+                      document: Type.Integer({ minimum: 0, maximum: 200 }),
+                      fileId: Type.String({ maxLength: 40 }),
+                    },
+                    { additionalProperties: false },
+                  ),
+                  {
+                    maxItems: 200,
+                    description: 'Tệp đã tải lên qua POST /files, mỗi tệp cho một thành phần hồ sơ',
+                  },
+                ),
+              ),
             },
             { additionalProperties: false },
           ),
@@ -115,16 +181,115 @@ export function dossiersApi(dossiers: DossiersService) {
           tags,
           summary: 'Hồ sơ của tôi hoặc của đơn vị tôi',
           params: Code,
-          response: { 200: DossierSchema, ...errors },
+          response: {
+            200: Type.Object({ ...DossierSchema.properties, files: Type.Array(FileSchema) }),
+            ...errors,
+          },
         },
       },
       async (request) => {
-        const { dossier } = await dossiers.get(
+        const { dossier, files } = await dossiers.get(
           actorOf(request),
           (request.params as { code: string }).code,
           auditContext(request),
         )
-        return dossierJson(dossier)
+        return { ...dossierJson(dossier), files: files.map((f) => fileJson(f, dossier.code)) }
+      },
+    )
+
+    app.get(
+      '/dossiers/:code/forms/:no',
+      {
+        schema: {
+          tags,
+          summary:
+            'Phiếu theo Thông tư 01/2018/TT-VPCP (01 tiếp nhận, 02 yêu cầu bổ sung, 03 từ chối, 04 xin lỗi, 05 kiểm soát), PDF có chữ ký số',
+          params: Type.Object(
+            {
+              code: Type.String({ maxLength: 40 }),
+              no: Type.Union(DOSSIER_FORMS.map((no) => Type.Literal(no))),
+            },
+            { additionalProperties: false },
+          ),
+          response: { ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { code, no } = request.params as { code: string; no: FormNo }
+        const pdf = await forms.dossierForm(actorOf(request), auditContext(request), code, no)
+        return reply
+          .type('application/pdf')
+          .header('content-disposition', `inline; filename="${pdf.fileName}"`)
+          .send(Buffer.from(pdf.bytes))
+      },
+    )
+
+    app.post(
+      '/dossiers/:code/cash-payment',
+      {
+        schema: {
+          tags,
+          summary: 'Ghi nhận phí, lệ phí đã thu bằng tiền mặt tại Bộ phận Một cửa',
+          params: Code,
+          body: Type.Object(
+            { reference: Type.String({ maxLength: 60, description: 'Số biên lai thu tiền' }) },
+            { additionalProperties: false },
+          ),
+          response: { 200: DossierSchema, ...errors },
+        },
+      },
+      async (request) =>
+        dossierJson(
+          await dossiers.recordCashPayment(
+            actorOf(request),
+            auditContext(request),
+            (request.params as { code: string }).code,
+            (request.body as { reference: string }).reference,
+          ),
+        ),
+    )
+
+    app.post(
+      '/files',
+      {
+        config: { multipart: true },
+        schema: {
+          tags,
+          summary:
+            'Tải lên một tệp (multipart/form-data, trường "file") để đính kèm vào hồ sơ; loại tệp nhận diện theo nội dung',
+          consumes: ['multipart/form-data'],
+          response: { 201: FileSchema, 413: ErrorSchema, 415: ErrorSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const actor = actorOf(request)
+        let stored: DossierFile | undefined
+        await readMultipart(request, secretKey, async (file) => {
+          if (file.field !== 'file' || stored) return
+          stored = await dossiers.upload(actor, { ...file, purpose: 'application' })
+        })
+        if (!stored) throw new ValidationError({ file: 'Gửi một tệp trong trường "file".' })
+        return reply.code(201).send(fileJson(stored))
+      },
+    )
+
+    app.get(
+      '/dossiers/:code/files/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Tải về một tệp của hồ sơ',
+          params: Type.Object(
+            { code: Type.String({ maxLength: 40 }), id: Type.String({ maxLength: 40 }) },
+            { additionalProperties: false },
+          ),
+          response: { ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { code, id } = request.params as { code: string; id: string }
+        const { file, stream } = await dossiers.openFile(actorOf(request), auditContext(request), id, code)
+        return sendFile(reply, file, stream)
       },
     )
 
@@ -140,6 +305,12 @@ export function dossiersApi(dossiers: DossiersService) {
               action: Type.Union(Object.values(Action).map((a) => Type.Literal(a))),
               note: Type.Optional(Type.String({ maxLength: 2000 })),
               days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+              fileIds: Type.Optional(
+                Type.Array(Type.String({ maxLength: 40 }), {
+                  maxItems: 50,
+                  description: 'Tệp bổ sung đã tải lên qua POST /files (khi nộp bổ sung)',
+                }),
+              ),
             },
             { additionalProperties: false },
           ),

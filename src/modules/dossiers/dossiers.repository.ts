@@ -142,3 +142,24 @@ export function saveDraft(
 export function deleteDraft(q: Queryable, id: string) {
   return t(q).deleteFrom('dossier_drafts').where('id', '=', id).execute()
 }
+
+/** The dossiers a unit received in [from, to), oldest first, with when their result was handed over. */
+export function listReceivedBetween(q: Queryable, unitId: string, from: Date, to: Date, limit: number) {
+  return t(q)
+    .selectFrom('dossiers')
+    .selectAll('dossiers')
+    .select((eb) =>
+      eb
+        .selectFrom('dossier_actions')
+        .select((a) => a.fn.max('dossier_actions.at').as('at'))
+        .whereRef('dossier_actions.dossier_id', '=', 'dossiers.id')
+        .where('dossier_actions.action', '=', 'return_result')
+        .as('returned_at'),
+    )
+    .where('unit_id', '=', unitId)
+    .where('received_at', '>=', from)
+    .where('received_at', '<', to)
+    .orderBy('received_at')
+    .limit(limit)
+    .execute()
+}

@@ -1,8 +1,11 @@
+import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { authorize, can, UnauthenticatedError, type Actor } from '../../platform/auth/actor.js'
 import { Permission } from '../../platform/auth/roles.js'
+import type { Config } from '../../platform/config.js'
 import { AppError, ValidationError, type FieldErrors } from '../../platform/http/errors.js'
 import { auditContext, redirectWithFlash, sendPage } from '../../platform/http/plugin.js'
+import { readMultipart } from '../../platform/http/uploads.js'
 import { common } from '../../platform/i18n/common.js'
 import { translator } from '../../platform/i18n/index.js'
 import { CsrfField, ErrorSummary, SelectField, TextField } from '../../platform/views/components.js'
@@ -11,12 +14,15 @@ import { formatDateTime, formatDay } from '../../platform/views/format.js'
 import { Layout } from '../../platform/views/layout.js'
 import type { CatalogueService } from '../catalogue/index.js'
 import type { OrganisationService } from '../organisation/index.js'
+import type { DossierFile } from './dossier-files.js'
 import { actionLabel, statusLabel, type Action } from './dossier-workflow.js'
 import { messages, type DossierKey } from './dossiers.locales.js'
 import type { DossiersService } from './dossiers.service.js'
+import { DocumentUploads, formatSize } from './documents.view.js'
 import { FormFields } from './form-fields.view.js'
 import { rulesById } from './one-stop-rules.js'
-import { receiptPdf } from './receipt.pdf.js'
+import type { DossierForms } from './dossier-forms.js'
+import { DOSSIER_FORMS, FORMS, type FormNo } from './forms.pdf.js'
 
 export const dossierPaths = {
   track: '/track',
@@ -24,11 +30,31 @@ export const dossierPaths = {
   counter: '/admin/dossiers/new',
   dossier: (code: string) => `/dossiers/${code}`,
   actions: (code: string) => `/dossiers/${code}/actions`,
+  cashPayment: (code: string) => `/dossiers/${code}/cash-payment`,
+  /** The online payment of the fee; served by the payments module. */
+  pay: (code: string) => `/dossiers/${code}/pay`,
   receipt: (code: string) => `/dossiers/${code}/receipt`,
+  form: (code: string, no: string) => `/dossiers/${code}/forms/${no}`,
+  book: '/admin/dossiers/book',
+  file: (code: string, id: string) => `/dossiers/${code}/files/${id}`,
   mine: '/account/dossiers',
 }
 
 type Form = Record<string, string | undefined>
+
+/** Sends a stored file as a download; the browser must never render it in our origin. */
+export function sendFile(reply: FastifyReply, file: DossierFile, stream: Readable) {
+  const ascii = file.fileName.normalize('NFD').replace(/[^\x20-\x7e]/g, '_')
+  return reply
+    .header('content-type', file.mime)
+    .header(
+      'content-disposition',
+      `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`,
+    )
+    .header('x-content-type-options', 'nosniff')
+    .header('cache-control', 'private, no-store')
+    .send(stream)
+}
 
 function requireActor(request: FastifyRequest): Actor {
   if (!request.actor) throw new UnauthenticatedError()
@@ -39,6 +65,8 @@ export function dossiersRoutes(
   dossiers: DossiersService,
   catalogue: CatalogueService,
   organisation: OrganisationService,
+  { secretKey, uploadMaxBytes }: Pick<Config, 'secretKey' | 'uploadMaxBytes'>,
+  forms: DossierForms,
 ) {
   return async function routes(app: FastifyInstance) {
     const renderTrack = (
@@ -230,6 +258,7 @@ export function dossiersRoutes(
       values: Form,
       errors?: FieldErrors,
       status = 200,
+      scans: readonly DossierFile[] = [],
     ) {
       const ctx = app.pageContext(request, reply)
       const t = translator(messages, ctx.lang)
@@ -246,8 +275,22 @@ export function dossiersRoutes(
         <Layout ctx={ctx} title={t('newCounter')}>
           <h1 safe>{t('newCounter')}</h1>
           <ErrorSummary errors={errors} title={translator(common, ctx.lang)('errorSummaryTitle')} />
-          <form method={procedure ? 'post' : 'get'} action={dossierPaths.counter} novalidate>
+          <form
+            method={procedure ? 'post' : 'get'}
+            action={dossierPaths.counter}
+            enctype={procedure ? 'multipart/form-data' : undefined}
+            novalidate
+          >
             {procedure ? <CsrfField token={ctx.csrf} /> : ''}
+            {scans.length > 0 ? (
+              <input
+                type="hidden"
+                name="kept"
+                value={scans.map((f) => `${f.documentIndex ?? ''}:${f.id}`).join(',')}
+              />
+            ) : (
+              ''
+            )}
             <SelectField
               name="procedureCode"
               label={t('chooseProcedure')}
@@ -304,6 +347,18 @@ export function dossiersRoutes(
                 />
                 <h2 safe>{t('formData')}</h2>
                 <FormFields fields={procedure.form} values={values} errors={errors} prefix="form." />
+                <h2 safe>{t('scans')}</h2>
+                <p class="hint" safe>
+                  {t('scansHint')}
+                </p>
+                <DocumentUploads
+                  documents={procedure.documents}
+                  files={scans}
+                  errors={errors}
+                  maxBytes={uploadMaxBytes}
+                  lang={ctx.lang}
+                  allowRemove
+                />
                 <button type="submit" safe>
                   {t('receive')}
                 </button>
@@ -324,10 +379,45 @@ export function dossiersRoutes(
       authorize(actor, Permission.dossiersReceive)
       return renderCounter(request, reply, actor, request.query as Form)
     })
-    app.post(dossierPaths.counter, async (request, reply) => {
+    app.post(dossierPaths.counter, { config: { multipart: true } }, async (request, reply) => {
       const actor = requireActor(request)
       authorize(actor, Permission.dossiersReceive)
-      const body = (request.body ?? {}) as Form
+      const errors: FieldErrors = {}
+      const uploaded: DossierFile[] = []
+      // Scans are stored as they stream in; a form sent back for corrections keeps them (field "kept").
+      const body = !request.isMultipart()
+        ? ((request.body ?? {}) as Record<string, string>)
+        : await readMultipart(request, secretKey, async (file, fields) => {
+            const index = /^doc-(\d{1,3})$/.exec(file.field)?.[1]
+            if (index === undefined || !fields.procedureCode) return
+            try {
+              uploaded.push(
+                await dossiers.upload(actor, {
+                  ...file,
+                  purpose: 'scan',
+                  document: { procedureCode: fields.procedureCode, index: Number(index) },
+                }),
+              )
+            } catch (error) {
+              if (!(error instanceof ValidationError)) throw error
+              errors[file.field] = error.message
+            }
+          })
+      const kept = await dossiers.unattachedFiles(
+        actor,
+        (body.kept ?? '')
+          .split(',')
+          .map((pair) => pair.split(':')[1] ?? '')
+          .filter(Boolean),
+      )
+      let scans = [...kept, ...uploaded]
+      if (body.remove) {
+        await dossiers.removeFile(actor, body.remove)
+        scans = scans.filter((f) => f.id !== body.remove)
+        return renderCounter(request, reply, actor, body, errors, 200, scans)
+      }
+      if (Object.keys(errors).length > 0)
+        return renderCounter(request, reply, actor, body, errors, 422, scans)
       const pick = (prefix: string) =>
         Object.fromEntries(
           Object.entries(body)
@@ -341,6 +431,9 @@ export function dossiersRoutes(
           channel: 'counter',
           applicant: pick('applicant.'),
           form: pick('form.'),
+          documents: scans
+            .filter((f) => f.documentIndex !== null)
+            .map((f) => ({ document: f.documentIndex, fileId: f.id })),
         })
         return redirectWithFlash(
           reply,
@@ -349,7 +442,7 @@ export function dossiersRoutes(
         )
       } catch (error) {
         if (error instanceof ValidationError)
-          return renderCounter(request, reply, actor, body, error.fields, 422)
+          return renderCounter(request, reply, actor, body, error.fields, 422, scans)
         throw error
       }
     })
@@ -362,7 +455,7 @@ export function dossiersRoutes(
       status = 200,
     ) {
       const actor = requireActor(request)
-      const { dossier, steps, history, actions, stepDueAt } = await dossiers.get(
+      const { dossier, steps, history, actions, stepDueAt, files } = await dossiers.get(
         actor,
         code,
         auditContext(request),
@@ -373,6 +466,11 @@ export function dossiersRoutes(
         .getInForce(dossier.procedure_code, dossier.counts_from)
         .catch(() => null)
       const labels = new Map((procedure?.form ?? []).map((f) => [f.name, f.label]))
+      const canReceive = can(
+        actor,
+        Permission.dossiersReceive,
+        (await organisation.findUnitsByIds([dossier.unit_id]))[0],
+      )
       return sendPage(
         reply,
         <Layout ctx={ctx} title={dossier.code} wide>
@@ -439,13 +537,66 @@ export function dossiersRoutes(
                 </th>
                 <td safe>{rulesById(dossier.rule_version).legalBasis}</td>
               </tr>
+              {dossier.fee_amount > 0 ? (
+                <tr>
+                  <th scope="row" safe>
+                    {t('fee')}
+                  </th>
+                  <td id="fee" safe>
+                    {`${dossier.fee_amount.toLocaleString('vi-VN')} đồng — ${
+                      dossier.fee_paid_at
+                        ? t(dossier.fee_paid_online ? 'feePaidOnline' : 'feePaidCash', {
+                            at: formatDateTime(dossier.fee_paid_at, ctx.lang),
+                            reference: dossier.fee_reference ?? '',
+                          })
+                        : t(
+                            dossier.fee_timing === 'before_result'
+                              ? 'feeDueBeforeResult'
+                              : 'feeDueBeforeIntake',
+                          )
+                    }`}
+                  </td>
+                </tr>
+              ) : (
+                ''
+              )}
             </tbody>
           </table>
-          <p>
-            <a href={dossierPaths.receipt(dossier.code)} type="application/pdf" safe>
-              {`${t('printReceipt')} (PDF)`}
-            </a>
-          </p>
+          {dossier.fee_amount > 0 && !dossier.fee_paid_at && dossier.applicant_user_id === actor.userId ? (
+            <p>
+              <a class="button" href={dossierPaths.pay(dossier.code)} safe>
+                {t('payOnline')}
+              </a>
+            </p>
+          ) : (
+            ''
+          )}
+          {dossier.fee_amount > 0 && !dossier.fee_paid_at && canReceive ? (
+            <form method="post" action={dossierPaths.cashPayment(dossier.code)} novalidate>
+              <CsrfField token={ctx.csrf} />
+              <TextField name="reference" label={t('cashReceipt')} error={errors?.reference} maxlength={60} />
+              <button type="submit" class="secondary" safe>
+                {t('recordCash')}
+              </button>
+            </form>
+          ) : (
+            ''
+          )}
+          <h2 safe>{t('forms')}</h2>
+          <ul class="forms">
+            {DOSSIER_FORMS.filter(
+              (no) =>
+                (no !== '02' || history.some((h) => h.action === 'request_supplement')) &&
+                (no !== '03' || history.some((h) => h.action === 'reject')) &&
+                (no !== '04' || history.some((h) => h.action === 'extend')),
+            ).map((no) => (
+              <li>
+                <a href={dossierPaths.form(dossier.code, no)} type="application/pdf" safe>
+                  {`Mẫu ${no}: ${FORMS[no]} (PDF, ${t('signed')})`}
+                </a>
+              </li>
+            ))}
+          </ul>
           <h2 safe>{t('formData')}</h2>
           <dl>
             {Object.entries(dossier.form_data).map(([k, v]) => (
@@ -455,11 +606,37 @@ export function dossiersRoutes(
               </>
             ))}
           </dl>
+          <h2 safe>{t('files')}</h2>
+          {files.length === 0 ? (
+            <p class="muted" safe>
+              {t('noFiles')}
+            </p>
+          ) : (
+            <ul class="files">
+              {files.map((f) => (
+                <li>
+                  <span safe>{`${f.documentName || t('extraFile')}: `}</span>
+                  <a href={dossierPaths.file(dossier.code, f.id)} safe>
+                    {f.fileName}
+                  </a>{' '}
+                  <span
+                    class="muted"
+                    safe
+                  >{`(${formatSize(f.size, ctx.lang)}, ${formatDateTime(f.uploadedAt, ctx.lang)})`}</span>
+                </li>
+              ))}
+            </ul>
+          )}
           <h2 safe>{t('action')}</h2>
           {actions.length === 0 ? (
             <p safe>{t('noActions')}</p>
           ) : (
-            <form method="post" action={dossierPaths.actions(dossier.code)} novalidate>
+            <form
+              method="post"
+              action={dossierPaths.actions(dossier.code)}
+              enctype={actions.includes('provide_supplement') ? 'multipart/form-data' : undefined}
+              novalidate
+            >
               <CsrfField token={ctx.csrf} />
               <SelectField
                 name="action"
@@ -471,6 +648,23 @@ export function dossiersRoutes(
               <TextField name="note" label={t('note')} error={errors?.note} maxlength={2000} />
               {actions.includes('extend') ? (
                 <TextField name="days" label={t('days')} error={errors?.days} inputmode="numeric" />
+              ) : (
+                ''
+              )}
+              {actions.includes('provide_supplement') ? (
+                <div class={errors?.fileIds ? 'field field-error' : 'field'}>
+                  <label for="fileIds" safe>
+                    {t('supplementFiles')}
+                  </label>
+                  {errors?.fileIds ? (
+                    <p class="error-message" id="fileIds-error" safe>
+                      {errors.fileIds}
+                    </p>
+                  ) : (
+                    ''
+                  )}
+                  <input type="file" id="fileIds" name="files" multiple accept=".pdf,.jpg,.png" />
+                </div>
               ) : (
                 ''
               )}
@@ -532,13 +726,24 @@ export function dossiersRoutes(
     app.get('/dossiers/:code', async (request, reply) =>
       renderDossier(request, reply, (request.params as { code: string }).code),
     )
-    app.post('/dossiers/:code/actions', async (request, reply) => {
+    app.post('/dossiers/:code/actions', { config: { multipart: true } }, async (request, reply) => {
       const actor = requireActor(request)
       const { code } = request.params as { code: string }
-      const body = (request.body ?? {}) as Form
+      let body = (request.body ?? {}) as Form
+      const fileIds: string[] = []
       try {
-        await dossiers.act(actor, auditContext(request), code, body)
+        if (request.isMultipart()) {
+          // A supplement's files are kept first, then attached by the action in one transaction.
+          body = await readMultipart(request, secretKey, async (file) => {
+            if (file.field !== 'files') return
+            fileIds.push((await dossiers.upload(actor, { ...file, purpose: 'supplement' })).id)
+          })
+        }
+        await dossiers.act(actor, auditContext(request), code, { ...body, fileIds })
       } catch (error) {
+        if (error instanceof ValidationError && 'file' in error.fields) {
+          return renderDossier(request, reply, code, { fileIds: error.message }, 422)
+        }
         if (error instanceof ValidationError) return renderDossier(request, reply, code, error.fields, 422)
         if (error instanceof AppError && error.statusCode === 409)
           return renderDossier(request, reply, code, { action: error.message }, 409)
@@ -552,27 +757,104 @@ export function dossiersRoutes(
       )
     })
 
-    app.get('/dossiers/:code/receipt', async (request, reply) => {
+    app.post('/dossiers/:code/cash-payment', async (request, reply) => {
       const actor = requireActor(request)
-      const { dossier } = await dossiers.get(
-        actor,
-        (request.params as { code: string }).code,
-        auditContext(request),
+      const { code } = request.params as { code: string }
+      try {
+        await dossiers.recordCashPayment(actor, auditContext(request), code, (request.body as Form).reference)
+      } catch (error) {
+        if (error instanceof ValidationError) return renderDossier(request, reply, code, error.fields, 422)
+        if (error instanceof AppError && error.statusCode === 409)
+          return renderDossier(request, reply, code, { reference: error.message }, 409)
+        throw error
+      }
+      return redirectWithFlash(
+        reply,
+        dossierPaths.dossier(code),
+        translator(messages, request.lang)('cashRecorded'),
       )
-      const [unit] = await organisation.findUnitsByIds([dossier.unit_id])
-      const procedure = await catalogue
-        .getInForce(dossier.procedure_code, dossier.counts_from)
-        .catch(() => null)
-      const pdf = await receiptPdf({
-        dossier,
-        unitName: unit?.name ?? '',
-        documents: procedure?.documents ?? [],
-      })
-      return reply
+    })
+
+    app.get('/dossiers/:code/files/:id', async (request, reply) => {
+      const actor = requireActor(request)
+      const { code, id } = request.params as { code: string; id: string }
+      const { file, stream } = await dossiers.openFile(actor, auditContext(request), id, code)
+      return sendFile(reply, file, stream)
+    })
+
+    const sendPdf = (reply: FastifyReply, pdf: { bytes: Uint8Array; fileName: string }) =>
+      reply
         .type('application/pdf')
-        .header('content-disposition', `inline; filename="giay-tiep-nhan-${dossier.code}.pdf"`)
+        .header('content-disposition', `inline; filename="${pdf.fileName}"`)
         .header('cache-control', 'private, no-store')
-        .send(Buffer.from(pdf))
+        .send(Buffer.from(pdf.bytes))
+
+    app.get('/dossiers/:code/receipt', async (request, reply) => {
+      const { code } = request.params as { code: string }
+      return sendPdf(reply, await forms.dossierForm(requireActor(request), auditContext(request), code, '01'))
+    })
+
+    app.get('/dossiers/:code/forms/:no', async (request, reply) => {
+      const { code, no } = request.params as { code: string; no: string }
+      if (!(DOSSIER_FORMS as readonly string[]).includes(no)) return reply.callNotFound()
+      return sendPdf(
+        reply,
+        await forms.dossierForm(requireActor(request), auditContext(request), code, no as FormNo),
+      )
+    })
+
+    async function renderBook(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      actor: Actor,
+      values: Form,
+      errors?: FieldErrors,
+      status = 200,
+    ) {
+      const ctx = app.pageContext(request, reply)
+      const t = translator(messages, ctx.lang)
+      const units = (await organisation.listUnits({ activeOn: catalogue.today() })).filter((u) =>
+        can(actor, Permission.dossiersReceive, u),
+      )
+      return sendPage(
+        reply,
+        <Layout ctx={ctx} title={FORMS['06']}>
+          <h1>{FORMS['06']}</h1>
+          <ErrorSummary errors={errors} title={translator(common, ctx.lang)('errorSummaryTitle')} />
+          <p safe>{t('bookIntro')}</p>
+          <form method="get" action={dossierPaths.book} novalidate>
+            <SelectField
+              name="unitId"
+              label={t('chooseUnit')}
+              emptyLabel="—"
+              options={units.map((u) => ({ value: u.id, label: u.name }))}
+              value={values.unitId ?? (units.length === 1 ? units[0]!.id : undefined)}
+              error={errors?.unitId}
+              required
+            />
+            <TextField name="from" label={t('from')} type="date" value={values.from} error={errors?.from} />
+            <TextField name="to" label={t('to')} type="date" value={values.to} error={errors?.to} />
+            <button type="submit" safe>
+              {t('downloadBook')}
+            </button>
+          </form>
+        </Layout>,
+        status,
+      )
+    }
+
+    app.get(dossierPaths.book, async (request, reply) => {
+      const actor = requireActor(request)
+      authorize(actor, Permission.dossiersReceive)
+      const query = request.query as Form
+      if (!query.unitId && !query.from && !query.to) return renderBook(request, reply, actor, query)
+      try {
+        return sendPdf(reply, await forms.trackingBook(actor, query.unitId ?? '', query.from, query.to))
+      } catch (error) {
+        if (error instanceof ValidationError)
+          return renderBook(request, reply, actor, query, error.fields, 422)
+        throw error
+      }
     })
 
     app.get(dossierPaths.mine, async (request, reply) => {

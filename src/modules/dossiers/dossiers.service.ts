@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 import { appendAudit, type AuditContext } from '../../platform/audit/audit.js'
 import { authorize, can, ForbiddenError, type Actor } from '../../platform/auth/actor.js'
 import { Permission } from '../../platform/auth/roles.js'
@@ -8,6 +9,7 @@ import {
   type WorkingCalendar,
 } from '../../platform/calendar/index.js'
 import { inTransaction } from '../../platform/db/database.js'
+import type { SigningKeys } from '../../platform/signing/index.js'
 import { emitEvent } from '../../platform/events/outbox.js'
 import {
   ConflictError,
@@ -18,7 +20,22 @@ import {
 import type { ModuleDeps } from '../../platform/module.js'
 import type { CatalogueService } from '../catalogue/index.js'
 import type { OrganisationService, OrgUnit } from '../organisation/index.js'
-import { validateForm } from './dossier-form.js'
+import {
+  attachExtraFiles,
+  attachFiles,
+  checkDocuments,
+  deleteUnattachedFile,
+  describeFile,
+  findFile,
+  listDossierFiles,
+  listDraftFiles,
+  MAX_FILES_PER_DOCUMENT,
+  missingRequired,
+  storeDossierFile,
+  type FilePurpose,
+  type FileStoreDeps,
+} from './dossier-files.js'
+import { feeDue, validateForm } from './dossier-form.js'
 import {
   Action,
   allowedActions,
@@ -36,6 +53,7 @@ import { rulesById, rulesOn } from './one-stop-rules.js'
 
 declare module '../../platform/events/outbox.js' {
   interface DomainEvents {
+    'dossier.fee_paid': { code: string; unitId: string; amount: number; online: boolean; at: string }
     'dossier.status_changed': {
       code: string
       procedureCode: string
@@ -49,6 +67,9 @@ declare module '../../platform/events/outbox.js' {
 }
 
 export type DossiersDeps = ModuleDeps & {
+  files: FileStoreDeps
+  /** Signs the forms of TT 01/2018 and the results with the certificate of the issuing unit. */
+  signing: SigningKeys
   organisation: OrganisationService
   catalogue: CatalogueService
   calendar?: WorkingCalendar
@@ -63,11 +84,45 @@ export type SubmitInput = {
   channel?: unknown
   applicant?: { name?: unknown; idNumber?: unknown; phone?: unknown; email?: unknown; address?: unknown }
   form?: Record<string, unknown>
+  /** Files already uploaded by the submitter, each for one required document (its position in the list). */
+  documents?: unknown
+}
+
+/** Reads `[{ document, fileId }]` from a client; anything else is a field error, never a 500. */
+function documentChoices(raw: unknown, errors: FieldErrors): { index: number; fileId: string }[] {
+  if (raw === undefined || raw === null) return []
+  if (!Array.isArray(raw) || raw.length > 200) {
+    errors.documents = 'documents phải là danh sách { document, fileId } (tối đa 200 tệp).'
+    return []
+  }
+  const choices: { index: number; fileId: string }[] = []
+  raw.forEach((item: unknown, n) => {
+    const { document, fileId } = (item ?? {}) as { document?: unknown; fileId?: unknown }
+    if (!Number.isInteger(document) || (document as number) < 0 || typeof fileId !== 'string') {
+      errors[`documents.${n}`] = 'Mỗi tệp cần "document" (số thứ tự thành phần hồ sơ, từ 0) và "fileId".'
+    } else choices.push({ index: document as number, fileId })
+  })
+  return choices
 }
 
 const CODE = /^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}$/
 const PHONE = /^0\d{9}$/
 const ID_NUMBER = /^\d{12}$/
+
+/** Why an unpaid fee stops this action now, or null: online intake waits for a fee due before intake, and
+ * the result for any fee. */
+export function unpaidFeeBlocks(dossier: repo.DossierRow, action: Action): string | null {
+  if (dossier.fee_amount === 0 || dossier.fee_paid_at) return null
+  const amount = `${dossier.fee_amount.toLocaleString('vi-VN')} đồng`
+  if (dossier.fee_timing === 'before_intake' && action === Action.receive) {
+    return `Hồ sơ chưa nộp phí, lệ phí (${amount}); chỉ tiếp nhận sau khi đã nộp.`
+  }
+  // Whatever the timing, a result is never handed over while its fee is unpaid.
+  if (action === Action.returnResult) {
+    return `Hồ sơ chưa nộp phí, lệ phí (${amount}); chỉ trả kết quả sau khi đã nộp.`
+  }
+  return null
+}
 
 /** Office minutes in one working day under a calendar's rules (7.5 h → 450 by default). */
 function workingDayMinutes(calendar: WorkingCalendar): number {
@@ -166,6 +221,17 @@ export function createDossiersService(deps: DossiersDeps) {
     }
     const form = procedure ? validateForm(procedure.form, input.form ?? {}) : { values: {}, errors: {} }
     for (const [field, message] of Object.entries(form.errors)) errors[`form.${field}`] = message
+    const choices = documentChoices(input.documents, errors)
+    // Online, every mandatory document comes as a file; at the counter the paper is there and scans are extra.
+    const attached = procedure
+      ? await checkDocuments(db, {
+          owner: actor,
+          documents: procedure.documents,
+          chosen: choices,
+          requireAll: !counter,
+        })
+      : { rows: [], errors: {} }
+    Object.assign(errors, attached.errors)
     if (Object.keys(errors).length > 0 || !procedure || !unit) throw new ValidationError(errors)
 
     const now = clock()
@@ -177,11 +243,15 @@ export function createDossiersService(deps: DossiersDeps) {
     // The applicant's contact details come from their verified account, not from what they type.
     const profile = counter ? null : await deps.applicantProfile(actor.userId)
 
+    // The number is drawn in its own short transaction: the counter row is the one lock every submission
+    // of an agency shares, so it is held for one statement, not for the whole submission. A submission
+    // that fails afterwards leaves a gap in the day's numbers, never a duplicate (TT 01/2018 asks only that
+    // codes be unique).
+    const sequence = await repo.nextSequence(db, unit.agencyCode!, countsFrom)
+    if (sequence > 9999) throw new ConflictError('Đơn vị đã hết số hồ sơ trong ngày (9999).')
+    const code = `${unit.agencyCode}-${countsFrom.slice(2).replace(/-/g, '')}-${String(sequence).padStart(4, '0')}`
     try {
       const dossier = await inTransaction(db, async (tx) => {
-        const sequence = await repo.nextSequence(tx, unit.agencyCode!, countsFrom)
-        if (sequence > 9999) throw new ConflictError('Đơn vị đã hết số hồ sơ trong ngày (9999).')
-        const code = `${unit.agencyCode}-${countsFrom.slice(2).replace(/-/g, '')}-${String(sequence).padStart(4, '0')}`
         const row = await repo.insertDossier(tx, {
           code,
           procedure_id: procedure.id,
@@ -209,7 +279,10 @@ export function createDossiersService(deps: DossiersDeps) {
           finished_at: null,
           created_by: actor.userId,
           idempotency_key: idempotencyKey ?? null,
+          fee_amount: feeDue(procedure.fees, form.values),
+          fee_timing: procedure.feeTiming,
         })
+        await attachFiles(tx, row.id, procedure.documents, attached.rows)
         await repo.insertAction(tx, {
           dossier_id: row.id,
           seq: 1,
@@ -235,7 +308,6 @@ export function createDossiersService(deps: DossiersDeps) {
           action: counter ? Action.receive : 'submit',
           at: now.toISOString(),
         })
-        // Last: the audit chain's lock serialises every audited write, so it is held for as short a time as possible.
         await appendAudit(
           tx,
           ctx,
@@ -295,6 +367,7 @@ export function createDossiersService(deps: DossiersDeps) {
       steps,
       history,
       actions,
+      files: (await listDossierFiles(db, dossier.id)).map(describeFile),
       stepDueAt: FINAL.includes(dossier.status) ? null : stepDueAt(dossier, steps),
     }
   }
@@ -316,7 +389,7 @@ export function createDossiersService(deps: DossiersDeps) {
     actor: Actor,
     ctx: AuditContext,
     code: string,
-    input: { action?: unknown; note?: unknown; days?: unknown },
+    input: { action?: unknown; note?: unknown; days?: unknown; fileIds?: unknown },
   ) {
     const action = text(input.action) as Action
     const note = text(input.note) || null
@@ -346,6 +419,9 @@ export function createDossiersService(deps: DossiersDeps) {
     const mine = await actionsFor(actor, seen, steps)
     if (!mine.includes(action))
       throw new ForbiddenError(steps[seen.step]?.permission ?? 'dossiers', seen.unit_id)
+    const extraFiles = await supplementFiles(actor, action, input.fileIds)
+    const unpaid = unpaidFeeBlocks(seen, action)
+    if (unpaid) throw new ConflictError(unpaid, { feeAmount: seen.fee_amount, feeTiming: seen.fee_timing })
 
     return inTransaction(db, async (tx) => {
       const dossier = await repo.lockByCode(tx, code)
@@ -387,11 +463,13 @@ export function createDossiersService(deps: DossiersDeps) {
             dueAt: dossier.due_at,
           })
         }
-        changes.due_at = calendar.addWorkingDays(dossier.due_at, days)
+        // N more working days from the appointment itself, not from a new receipt: no cut-off applies.
+        changes.due_at = calendar.addWorkingMinutes(dossier.due_at, days * workingDayMinutes(calendar))
         changes.extended = true
       }
       if (FINAL.includes(next.status)) changes.finished_at = now
       const updated = await repo.updateDossier(tx, dossier.id, changes)
+      await attachExtraFiles(tx, dossier.id, extraFiles)
       await repo.appendAction(tx, {
         dossier_id: dossier.id,
         action,
@@ -406,6 +484,13 @@ export function createDossiersService(deps: DossiersDeps) {
         at: now,
         step_due_at: stepDue,
         on_time: now <= stepDue,
+        details:
+          action === Action.extend
+            ? JSON.stringify({
+                previousDueAt: dossier.due_at.toISOString(),
+                dueAt: changes.due_at?.toISOString(),
+              })
+            : null,
       })
       if (next.status !== dossier.status) {
         await emitEvent(tx, 'dossier.status_changed', {
@@ -431,6 +516,70 @@ export function createDossiersService(deps: DossiersDeps) {
         now,
       )
       return updated
+    })
+  }
+
+  /** A receiving officer records a fee paid in cash at the desk. */
+  async function recordCashPayment(actor: Actor, ctx: AuditContext, code: string, reference: unknown) {
+    const seen = CODE.test(code) ? await repo.findByCode(db, code) : undefined
+    if (!seen) throw new NotFoundError('Không tìm thấy hồ sơ.')
+    authorize(actor, Permission.dossiersReceive, await unitOf(seen.unit_id))
+    if (seen.fee_amount === 0) throw new ConflictError('Hồ sơ này không phải nộp phí, lệ phí.')
+    if (seen.fee_paid_at) throw new ConflictError('Hồ sơ đã nộp phí, lệ phí.')
+    const receipt = text(reference)
+    if (!/^[\p{L}\p{N} ./_-]{1,60}$/u.test(receipt)) {
+      throw new ValidationError({ reference: 'Nhập số biên lai thu tiền (tối đa 60 ký tự).' })
+    }
+    const { dossier } = await recordPayment(ctx, code, {
+      online: false,
+      reference: receipt,
+      amount: seen.fee_amount,
+      at: clock(),
+    })
+    return dossier
+  }
+
+  /** Recording a payment (online through the payments module, or cash at the counter); once only. */
+  async function recordPayment(
+    ctx: AuditContext,
+    code: string,
+    payment: { online: boolean; reference: string; amount: number; at: Date },
+  ) {
+    return inTransaction(db, async (tx) => {
+      const dossier = await repo.lockByCode(tx, code)
+      if (!dossier) throw new NotFoundError('Không tìm thấy hồ sơ.')
+      if (dossier.fee_paid_at) return { dossier, recorded: false }
+      if (payment.amount !== dossier.fee_amount) {
+        throw new ConflictError(
+          `Số tiền ${payment.amount} đồng khác số phải nộp ${dossier.fee_amount} đồng của hồ sơ ${code}.`,
+        )
+      }
+      const updated = await repo.updateDossier(tx, dossier.id, {
+        fee_paid_at: payment.at,
+        fee_paid_online: payment.online,
+        fee_reference: payment.reference,
+        updated_at: payment.at,
+      })
+      await emitEvent(tx, 'dossier.fee_paid', {
+        code,
+        unitId: dossier.unit_id,
+        amount: payment.amount,
+        online: payment.online,
+        at: payment.at.toISOString(),
+      })
+      await appendAudit(
+        tx,
+        ctx,
+        {
+          action: 'dossier.fee_paid',
+          objectType: 'dossier',
+          objectId: code,
+          unitId: dossier.unit_id,
+          details: { amount: payment.amount, online: payment.online, reference: payment.reference },
+        },
+        payment.at,
+      )
+      return { dossier: updated, recorded: true }
     })
   }
 
@@ -532,10 +681,14 @@ export function createDossiersService(deps: DossiersDeps) {
     // No draft: it was just submitted (a second click) or never started; the caller shows the list.
     if (!draft) return null
     if (!draft.unit_id) throw new ValidationError({ unitId: 'Chọn nơi nộp hồ sơ.' })
+    const files = await listDraftFiles(db, draft.id)
+    const documents = files
+      .filter((f) => f.document_index !== null)
+      .map((f) => ({ document: f.document_index, fileId: f.id }))
     const result = await submit(
       actor,
       ctx,
-      { procedureCode: procedure.code, unitId: draft.unit_id, form: draft.data },
+      { procedureCode: procedure.code, unitId: draft.unit_id, form: draft.data, documents },
       `draft-${draft.id}`,
     )
     await repo.deleteDraft(db, draft.id)
@@ -544,6 +697,142 @@ export function createDossiersService(deps: DossiersDeps) {
 
   async function mine(actor: Actor) {
     return repo.listForApplicant(db, actor.userId, 100)
+  }
+
+  /** Files sent with a supplement: the applicant's own, just uploaded, not yet part of any dossier. */
+  async function supplementFiles(actor: Actor, action: Action, raw: unknown) {
+    if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) return []
+    if (action !== Action.provideSupplement) {
+      throw new ValidationError({ fileIds: 'Chỉ gửi kèm tệp khi bổ sung hồ sơ.' })
+    }
+    if (!Array.isArray(raw) || raw.length > 50 || raw.some((id) => typeof id !== 'string')) {
+      throw new ValidationError({ fileIds: 'fileIds phải là danh sách mã tệp (tối đa 50).' })
+    }
+    const rows = []
+    for (const id of raw as string[]) {
+      const row = await findFile(db, id)
+      if (!row || row.owner_id !== actor.userId || row.dossier_id) {
+        throw new ValidationError({ fileIds: `Không tìm thấy tệp ${id} (hoặc tệp đã thuộc hồ sơ khác).` })
+      }
+      rows.push(row)
+    }
+    return rows
+  }
+
+  /**
+   * Keeps an uploaded file for later use by its uploader: the API's two-step submission, the counter's scans,
+   * a supplement. It belongs to nobody until a submission or an action attaches it.
+   */
+  async function upload(
+    actor: Actor,
+    input: {
+      stream: Readable
+      fileName: string
+      purpose: FilePurpose
+      document?: { procedureCode: string; index: number }
+    },
+  ) {
+    let document = null
+    if (input.document) {
+      const procedure = await catalogue.getInForce(input.document.procedureCode)
+      const doc = procedure.documents[input.document.index]
+      if (!doc) throw new ValidationError({ document: 'Thành phần hồ sơ không có trong thủ tục.' })
+      document = { index: input.document.index, doc }
+    }
+    const row = await storeDossierFile(db, deps.files, {
+      owner: actor,
+      stream: input.stream,
+      fileName: input.fileName,
+      purpose: input.purpose,
+      document,
+      now: clock(),
+    })
+    return describeFile(row)
+  }
+
+  /** Attaches a file to one required document of the citizen's draft application. */
+  async function uploadDraftFile(
+    actor: Actor,
+    procedureCode: string,
+    index: number,
+    input: { stream: Readable; fileName: string },
+  ) {
+    const { procedure, draft } = await application(actor, procedureCode)
+    const doc = procedure.documents[index]
+    if (!draft || !doc)
+      throw new ValidationError({ [`doc-${index}`]: 'Thành phần hồ sơ không có trong thủ tục.' })
+    const existing = await listDraftFiles(db, draft.id)
+    if (existing.filter((f) => f.document_index === index).length >= MAX_FILES_PER_DOCUMENT) {
+      throw new ValidationError({
+        [`doc-${index}`]: `Mỗi thành phần hồ sơ tối đa ${MAX_FILES_PER_DOCUMENT} tệp.`,
+      })
+    }
+    const row = await storeDossierFile(db, deps.files, {
+      owner: actor,
+      stream: input.stream,
+      fileName: input.fileName,
+      purpose: 'application',
+      document: { index, doc },
+      draftId: draft.id,
+      now: clock(),
+    })
+    return describeFile(row)
+  }
+
+  /** The mandatory documents the draft still lacks, as form errors. */
+  async function missingDocuments(actor: Actor, procedureCode: string) {
+    const { procedure, draft } = await application(actor, procedureCode)
+    const files = draft ? await listDraftFiles(db, draft.id) : []
+    return missingRequired(
+      procedure.documents,
+      files.map((f) => f.document_index),
+    )
+  }
+
+  async function draftFiles(actor: Actor, procedureCode: string) {
+    const { draft } = await application(actor, procedureCode)
+    return draft ? (await listDraftFiles(db, draft.id)).map(describeFile) : []
+  }
+
+  /** The actor's own uploaded files that no dossier holds yet, among the given ids. */
+  async function unattachedFiles(actor: Actor, ids: readonly string[]) {
+    const rows = await Promise.all(ids.slice(0, 200).map((id) => findFile(db, id)))
+    return rows
+      .filter((row) => !!row && row.owner_id === actor.userId && !row.dossier_id)
+      .map((row) => describeFile(row!))
+  }
+
+  /** Removes a file the owner uploaded and has not yet submitted. */
+  async function removeFile(actor: Actor, fileId: string) {
+    const row = await findFile(db, fileId)
+    if (!row || row.owner_id !== actor.userId || row.dossier_id)
+      throw new NotFoundError('Không tìm thấy tệp.')
+    await deleteUnattachedFile(db, deps.files.store, row)
+  }
+
+  /**
+   * A file to download: an attached one for whoever may read its dossier (officers' reads are audited), an
+   * unattached one for its owner only.
+   */
+  async function openFile(actor: Actor, ctx: AuditContext, fileId: string, dossierCode?: string) {
+    const row = await findFile(db, fileId)
+    if (!row) throw new NotFoundError('Không tìm thấy tệp.')
+    if (row.dossier_id) {
+      const dossier =
+        dossierCode && CODE.test(dossierCode) ? await repo.findByCode(db, dossierCode) : undefined
+      if (!dossier || dossier.id !== row.dossier_id) throw new NotFoundError('Không tìm thấy tệp.')
+      await authorizeRead(actor, dossier)
+      if (dossier.applicant_user_id !== actor.userId) {
+        await appendAudit(db, ctx, {
+          action: 'personal_data.file_downloaded',
+          objectType: 'dossier_file',
+          objectId: row.id,
+          unitId: dossier.unit_id,
+          details: { dossier: dossier.code },
+        })
+      }
+    } else if (row.owner_id !== actor.userId) throw new NotFoundError('Không tìm thấy tệp.')
+    return { file: describeFile(row), stream: await deps.files.store.get(row.object_key) }
   }
 
   return {
@@ -558,6 +847,15 @@ export function createDossiersService(deps: DossiersDeps) {
     saveApplicationUnit,
     saveApplicationForm,
     submitApplication,
+    recordPayment,
+    recordCashPayment,
+    upload,
+    uploadDraftFile,
+    draftFiles,
+    missingDocuments,
+    unattachedFiles,
+    removeFile,
+    openFile,
   }
 }
 

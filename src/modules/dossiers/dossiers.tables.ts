@@ -2,6 +2,22 @@ import type { ColumnType, Generated } from 'kysely'
 import type { DossierStatus } from './dossier-workflow.js'
 
 export type DossierTables = {
+  dossier_files: {
+    id: Generated<string>
+    dossier_id: string | null
+    draft_id: string | null
+    owner_id: string
+    document_index: number | null
+    document_name: string
+    purpose: 'application' | 'supplement' | 'scan'
+    file_name: string
+    mime: string
+    size: number
+    sha256: string
+    object_key: string
+    scanned: boolean
+    uploaded_at: Date
+  }
   dossier_drafts: {
     id: Generated<string>
     user_id: string
@@ -41,6 +57,11 @@ export type DossierTables = {
     finished_at: Date | null
     created_by: string | null
     idempotency_key: string | null
+    fee_amount: Generated<number>
+    fee_timing: Generated<'before_intake' | 'before_result' | 'none'>
+    fee_paid_at: Date | null
+    fee_paid_online: boolean | null
+    fee_reference: string | null
     created_at: Generated<Date>
     updated_at: Generated<Date>
   }
@@ -60,5 +81,6 @@ export type DossierTables = {
     at: Date
     step_due_at: Date | null
     on_time: boolean | null
+    details: ColumnType<Record<string, unknown> | null, string | null | undefined, never>
   }
 }

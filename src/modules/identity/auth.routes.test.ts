@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, errorSummary, html, Visitor, type TestApp } from '../../../test/app.js'
 import { totpCode } from '../../platform/auth/totp.js'
+import { chainAudit } from '../../platform/audit/audit.js'
 
 let t: TestApp
 let now = new Date('2026-11-27T02:00:00Z')
@@ -13,6 +14,7 @@ beforeAll(async () => {
 afterAll(() => t.close())
 
 async function auditActions(): Promise<string[]> {
+  await chainAudit(t.database.db)
   const rows = await sql<{ action: string }>`select action from audit_log order by seq`.execute(t.database.db)
   return rows.rows.map((r) => r.action)
 }

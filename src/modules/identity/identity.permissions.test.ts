@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, html, Visitor, type TestApp } from '../../../test/app.js'
+import { chainAudit } from '../../platform/audit/audit.js'
 
 let t: TestApp
 const ids: Record<string, string> = {}
@@ -22,6 +23,7 @@ beforeAll(async () => {
 afterAll(() => t.close())
 
 async function deniedCount(): Promise<number> {
+  await chainAudit(t.database.db)
   const result = await sql<{
     n: number
   }>`select count(*)::int as n from audit_log where action = 'permission.denied'`.execute(t.database.db)

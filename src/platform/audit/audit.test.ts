@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase } from '../../../test/database.js'
 import type { Database } from '../db/database.js'
-import { appendAudit, canonicalJson, SYSTEM_CONTEXT, verifyAudit } from './audit.js'
+import { appendAudit, canonicalJson, chainAudit, listAudit, SYSTEM_CONTEXT, verifyAudit } from './audit.js'
 
 let database: Database
 
@@ -60,6 +60,7 @@ describe('audit chain', () => {
     try {
       for (let i = 0; i < 4; i++)
         await appendAudit(fresh.db, SYSTEM_CONTEXT, { action: 'test.event', details: { i } })
+      await chainAudit(fresh.db)
       await sql
         .raw(
           `ALTER TABLE audit_log DISABLE TRIGGER USER; DELETE FROM audit_log WHERE seq = 2; ALTER TABLE audit_log ENABLE TRIGGER USER`,
@@ -68,6 +69,65 @@ describe('audit chain', () => {
       const result = await verifyAudit(fresh.db)
       expect(result).toMatchObject({ ok: false, brokenAt: 2, count: 1 })
       if (!result.ok) expect(result.reason).toMatch(/xóa/)
+    } finally {
+      await fresh.close()
+    }
+  })
+})
+
+describe('chaining after commit', () => {
+  it('keeps an entry out of the chain until its transaction commits, and drops it on rollback', async () => {
+    const fresh = await createTestDatabase()
+    try {
+      await fresh.db
+        .transaction()
+        .execute(async (tx) => {
+          await appendAudit(tx, SYSTEM_CONTEXT, { action: 'test.rolled_back' })
+          throw new Error('abort')
+        })
+        .catch(() => undefined)
+      await fresh.db.transaction().execute(async (tx) => {
+        await appendAudit(tx, SYSTEM_CONTEXT, { action: 'test.committed' })
+      })
+      const pending = await sql<{ n: number }>`select count(*)::int as n from audit_pending`.execute(fresh.db)
+      expect(pending.rows[0]!.n).toBe(1)
+      expect(await chainAudit(fresh.db)).toBe(1)
+      const entries = await listAudit(fresh.db, {})
+      expect(entries.map((e) => e.action)).toEqual(['test.committed'])
+      expect(entries[0]!.seq).toBe(1)
+      const left = await sql<{ n: number }>`select count(*)::int as n from audit_pending`.execute(fresh.db)
+      expect(left.rows[0]!.n).toBe(0)
+    } finally {
+      await fresh.close()
+    }
+  })
+
+  it('chains in batches and in the order entries were written', async () => {
+    const fresh = await createTestDatabase()
+    try {
+      for (let i = 0; i < 23; i++)
+        await appendAudit(fresh.db, SYSTEM_CONTEXT, { action: 'test.n', details: { i } })
+      expect(await chainAudit(fresh.db, 5)).toBe(23)
+      const entries = await listAudit(fresh.db, { limit: 100 })
+      expect(entries.map((e) => (e.details as { i: number }).i)).toEqual(
+        Array.from({ length: 23 }, (_, i) => 22 - i),
+      )
+      expect(await verifyAudit(fresh.db)).toMatchObject({ ok: true, count: 23 })
+    } finally {
+      await fresh.close()
+    }
+  })
+
+  it('never forks the chain when several chainers run at once', async () => {
+    const fresh = await createTestDatabase()
+    try {
+      const writers = Array.from({ length: 40 }, (_, i) =>
+        appendAudit(fresh.db, SYSTEM_CONTEXT, { action: 'test.race', details: { i } }),
+      )
+      const chainers = Array.from({ length: 4 }, () => chainAudit(fresh.db, 7))
+      await Promise.all([...writers, ...chainers])
+      await chainAudit(fresh.db)
+      expect(await verifyAudit(fresh.db)).toMatchObject({ ok: true, count: 40 })
     } finally {
       await fresh.close()
     }

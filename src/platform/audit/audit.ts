@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { sql } from 'kysely'
-import type { Db, Queryable, Tx } from '../db/database.js'
+import type { Db, Queryable } from '../db/database.js'
 import type { AuditLogTable } from '../db/tables.js'
 
 export const GENESIS_HASH = '0'.repeat(64)
@@ -45,8 +45,9 @@ export function chainHash(prevHash: string, row: ChainedFields): string {
 }
 
 /**
- * Appends one entry. Inside the caller's transaction when given one, so the audited change and its
- * entry commit together; the advisory lock orders concurrent writers so the chain never forks.
+ * Records one entry. Inside the caller's transaction when given one, so the audited change and its entry
+ * commit together. The entry waits in audit_pending, taking no lock, until `chainAudit` links it into the
+ * chain: audited writes no longer queue behind one another (decision 0005).
  */
 export async function appendAudit(
   q: Queryable,
@@ -54,42 +55,70 @@ export async function appendAudit(
   entry: AuditEntry,
   now: Date = new Date(),
 ): Promise<void> {
-  if (!q.isTransaction) {
-    await q.transaction().execute((tx) => appendAudit(tx, context, entry, now))
-    return
-  }
-  const tx = q as Tx
-  await sql`select pg_advisory_xact_lock(7301995)`.execute(tx)
-  const last = await tx
-    .selectFrom('audit_log')
-    .select(['seq', 'hash'])
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst()
-  const row: ChainedFields = {
-    seq: (last?.seq ?? 0) + 1,
-    at: now,
-    actor_id: context.actorId,
-    actor_label: context.actorLabel,
-    action: entry.action,
-    outcome: entry.outcome ?? 'ok',
-    object_type: entry.objectType ?? null,
-    object_id: entry.objectId ?? null,
-    unit_id: entry.unitId ?? null,
-    ip: context.ip,
-    request_id: context.requestId,
-    details: entry.details ?? {},
-  }
-  const prevHash = last?.hash ?? GENESIS_HASH
-  await tx
-    .insertInto('audit_log')
+  await q
+    .insertInto('audit_pending')
     .values({
-      ...row,
-      details: JSON.stringify(row.details),
-      prev_hash: prevHash,
-      hash: chainHash(prevHash, row),
+      at: now,
+      actor_id: context.actorId,
+      actor_label: context.actorLabel,
+      action: entry.action,
+      outcome: entry.outcome ?? 'ok',
+      object_type: entry.objectType ?? null,
+      object_id: entry.objectId ?? null,
+      unit_id: entry.unitId ?? null,
+      ip: context.ip,
+      request_id: context.requestId,
+      details: JSON.stringify(entry.details ?? {}),
     })
     .execute()
+}
+
+/**
+ * Moves committed pending entries into the hash chain, oldest first, in batches. One chainer at a time (the
+ * advisory lock); a second caller waits and then finds nothing left, so after it returns every entry
+ * committed before the call is chained. Returns how many entries it chained.
+ */
+export async function chainAudit(db: Db, batchSize = 500): Promise<number> {
+  let total = 0
+  for (;;) {
+    const moved = await db.transaction().execute(async (tx) => {
+      await sql`select pg_advisory_xact_lock(7301995)`.execute(tx)
+      const pending = await tx
+        .selectFrom('audit_pending')
+        .selectAll()
+        .orderBy('id')
+        .limit(batchSize)
+        .execute()
+      if (pending.length === 0) return 0
+      const last = await tx
+        .selectFrom('audit_log')
+        .select(['seq', 'hash'])
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst()
+      let seq = last?.seq ?? 0
+      let prevHash = last?.hash ?? GENESIS_HASH
+      const rows = pending.map(({ id: _id, ...fields }) => {
+        const row: ChainedFields = { ...fields, seq: ++seq }
+        const hash = chainHash(prevHash, row)
+        const chained = { ...row, details: JSON.stringify(row.details), prev_hash: prevHash, hash }
+        prevHash = hash
+        return chained
+      })
+      await tx.insertInto('audit_log').values(rows).execute()
+      await tx
+        .deleteFrom('audit_pending')
+        .where(
+          'id',
+          'in',
+          pending.map((p) => p.id),
+        )
+        .execute()
+      return pending.length
+    })
+    total += moved
+    if (moved < batchSize) return total
+  }
 }
 
 export type AuditVerification =
@@ -98,6 +127,7 @@ export type AuditVerification =
 
 /** Walks the chain in order and reports the first row whose link or content does not hold. */
 export async function verifyAudit(db: Db, batchSize = 2000): Promise<AuditVerification> {
+  await chainAudit(db)
   let expectedSeq = 1
   let prevHash = GENESIS_HASH
   for (;;) {
@@ -145,7 +175,9 @@ export type AuditQuery = {
   limit?: number
 }
 
-export function listAudit(db: Db, query: AuditQuery) {
+/** The chained log, newest first; entries still pending are chained first so none is missing. */
+export async function listAudit(db: Db, query: AuditQuery) {
+  await chainAudit(db)
   let q = db
     .selectFrom('audit_log')
     .selectAll()

@@ -10,7 +10,8 @@ export interface DomainEvents {}
 
 /**
  * Writes an event in the caller's transaction, so it exists exactly when the change it reports does.
- * Delivery (national portal synchronisation, dashboards) reads undelivered rows in id order.
+ * Delivery (national portal synchronisation, dashboards, notifications) is the outbox dispatcher's job
+ * (src/platform/jobs): it numbers committed rows and hands them to each consumer in that order.
  */
 export async function emitEvent<K extends keyof DomainEvents>(
   tx: Queryable,

@@ -37,9 +37,14 @@ export function csrfToken(
   return hmac(secret, `csrf:${seed}`)
 }
 
-export function verifyCsrf(request: FastifyRequest, secret: string): void {
+/** `fields` defaults to the parsed body; a multipart form passes the fields it has read so far. */
+export function verifyCsrf(
+  request: FastifyRequest,
+  secret: string,
+  fields = request.body as Record<string, unknown> | undefined,
+): void {
   const seed = request.cookies[CSRF_COOKIE]
-  const body = request.body as Record<string, unknown> | undefined
+  const body = fields
   const sent =
     (request.headers[CSRF_HEADER] as string | undefined) ?? (body?.[CSRF_FIELD] as string | undefined)
   if (!seed || typeof sent !== 'string' || !safeEqual(sent, hmac(secret, `csrf:${seed}`)))

@@ -11,6 +11,7 @@ import { ForbiddenError, UnauthenticatedError, type Actor } from '../auth/actor.
 import type { Config } from '../config.js'
 import type { Db } from '../db/database.js'
 import { ping } from '../db/database.js'
+import { SCANNER_UNAVAILABLE_MESSAGE, ScannerUnavailable } from '../files/scanner.js'
 import { common } from '../i18n/common.js'
 import { isLang, LANG_COOKIE, translator, type Lang } from '../i18n/index.js'
 import { assets } from '../views/assets.js'
@@ -18,6 +19,7 @@ import type { PageContext } from '../views/context.js'
 import { ErrorPage } from '../views/layout.js'
 import { csrfToken, verifyCsrf } from './csrf.js'
 import { AppError, errorBody } from './errors.js'
+import { uploadsPlugin } from './uploads.js'
 import { describeSchemaErrors } from './validation.js'
 
 export type ResolvedActor = { actor: Actor | null; via: 'session' | 'token' | null; sessionId: string | null }
@@ -94,6 +96,7 @@ export const httpKernel = fp<HttpKernelOptions>(
     })
     await app.register(cookie, { secret: config.secretKey })
     await app.register(formbody, { bodyLimit: config.bodyLimitBytes })
+    await app.register(uploadsPlugin, { maxFileBytes: config.uploadMaxBytes })
     await app.register(helmet, {
       contentSecurityPolicy: {
         useDefaults: false,
@@ -143,6 +146,8 @@ export const httpKernel = fp<HttpKernelOptions>(
     app.addHook('preHandler', async (request) => {
       if (!STATE_CHANGING.has(request.method) || request.authVia === 'token') return
       if (request.url.startsWith('/oidc/')) return
+      // A multipart form is checked by readMultipart as it streams, before its first file is kept.
+      if (request.isMultipart() && request.routeOptions.config.multipart === true) return
       verifyCsrf(request, config.secretKey)
     })
 
@@ -244,8 +249,9 @@ export const httpKernel = fp<HttpKernelOptions>(
         request.log.info({ code: mapped.code, status: mapped.status }, mapped.message)
       }
       if (json) return reply.code(mapped.status).send(errorBody(mapped.code, mapped.message, mapped.details))
+      const unexpected = mapped.code === 'internal_error'
       const title = mapped.status >= 500 ? t('serverErrorTitle') : t('badRequestTitle')
-      const body = mapped.status >= 500 ? t('serverErrorBody') : mapped.message
+      const body = unexpected ? t('serverErrorBody') : mapped.message
       return sendPage(reply, ErrorPage({ ctx: app.pageContext(request, reply), title, body }), mapped.status)
     })
   },
@@ -256,6 +262,9 @@ type Mapped = { status: number; code: string; message: string; details?: unknown
 function mapError(error: FastifyError, bodyLimit: number): Mapped {
   if (error instanceof AppError) {
     return { status: error.statusCode, code: error.code, message: error.message, details: error.details }
+  }
+  if (error instanceof ScannerUnavailable) {
+    return { status: 503, code: 'scanner_unavailable', message: SCANNER_UNAVAILABLE_MESSAGE }
   }
   if (error.validation) {
     const problems = describeSchemaErrors(error.validation, error.validationContext ?? 'body')
@@ -273,6 +282,9 @@ function mapError(error: FastifyError, bodyLimit: number): Mapped {
         code: 'payload_too_large',
         message: `Dữ liệu gửi lên quá lớn (tối đa ${Math.floor(bodyLimit / 1024)} KB).`,
       }
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return { status: 413, code: 'file_too_large', message: 'Tệp đính kèm vượt quá dung lượng cho phép.' }
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return {
         status: 415,

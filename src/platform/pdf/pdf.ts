@@ -11,7 +11,11 @@ const REGULAR = readFileSync(join(fontDir, 'DejaVuSans.ttf'))
 const BOLD = readFileSync(join(fontDir, 'DejaVuSans-Bold.ttf'))
 
 const MM = 72 / 25.4
-export const PAGE_SIZES = { A4: [210 * MM, 297 * MM], A5: [148 * MM, 210 * MM] } as const
+export const PAGE_SIZES = {
+  A4: [210 * MM, 297 * MM],
+  A4landscape: [297 * MM, 210 * MM],
+  A5: [148 * MM, 210 * MM],
+} as const
 
 type TextOptions = { size?: number; bold?: boolean; align?: 'left' | 'center' | 'right'; gap?: number }
 
@@ -102,13 +106,74 @@ export class PdfWriter {
     return this
   }
 
+  /**
+   * A ruled table: a bold header row repeated on each new page, cells wrapped to their column's share of the
+   * page width. Rows never split across pages.
+   */
+  table(
+    columns: readonly { header: string; share: number }[],
+    rows: readonly (readonly string[])[],
+    size = 8,
+  ) {
+    const total = columns.reduce((sum, c) => sum + c.share, 0)
+    const widths = columns.map((c) => (c.share / total) * this.width)
+    const pad = 2
+    const lineHeight = size * 1.3
+    const line = (font: PDFFont, cells: readonly string[]) => {
+      const wrapped = cells.map((cell, i) => this.wrapTo(cell, font, size, widths[i]! - 2 * pad))
+      const height = Math.max(...wrapped.map((w) => w.length)) * lineHeight + 2 * pad
+      return { wrapped, height }
+    }
+    const draw = (font: PDFFont, cells: readonly string[]) => {
+      const { wrapped, height } = line(font, cells)
+      let x = this.margin
+      wrapped.forEach((lines, i) => {
+        this.page.drawRectangle({
+          x,
+          y: this.y - height,
+          width: widths[i]!,
+          height,
+          borderColor: rgb(0, 0, 0),
+          borderWidth: 0.5,
+        })
+        lines.forEach((text, n) => {
+          this.page.drawText(text, {
+            x: x + pad,
+            y: this.y - pad - (n + 1) * lineHeight + size * 0.3,
+            size,
+            font,
+            color: rgb(0, 0, 0),
+          })
+        })
+        x += widths[i]!
+      })
+      this.y -= height
+    }
+    const header = columns.map((c) => c.header)
+    if (this.y - line(this.bold, header).height - lineHeight * 2 < this.margin) this.newPage()
+    draw(this.bold, header)
+    for (const row of rows) {
+      if (this.y - line(this.regular, row).height < this.margin) {
+        this.newPage()
+        draw(this.bold, header)
+      }
+      draw(this.regular, row)
+    }
+    this.y -= 4
+    return this
+  }
+
   private wrap(content: string, font: PDFFont, size: number): string[] {
+    return this.wrapTo(content, font, size, this.width)
+  }
+
+  private wrapTo(content: string, font: PDFFont, size: number, width: number): string[] {
     const lines: string[] = []
     for (const paragraph of content.normalize('NFC').split('\n')) {
       let line = ''
       for (const word of paragraph.split(' ')) {
         const candidate = line ? `${line} ${word}` : word
-        if (font.widthOfTextAtSize(candidate, size) <= this.width || !line) line = candidate
+        if (font.widthOfTextAtSize(candidate, size) <= width || !line) line = candidate
         else {
           lines.push(line)
           line = word

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto'
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { systemClock, type Clock } from '../clock.js'
+import { AppError } from '../http/errors.js'
+import { fromP12, toP12, type KeyAndCertificate } from './p12.js'
+import { P12PdfSigner, type PdfSigner } from './pdf-signer.js'
+import { certificatePem, createTestCa, createUnitCertificate } from './test-certificates.js'
+
+export type SigningKeysOptions = {
+  /** SIGNING_DIR: one `<unit code>.p12` per unit. */
+  dir: string
+  /** SIGNING_P12_PASSWORD: the passphrase of every file in the directory. */
+  passphrase: string
+  /** Trial installs only: make a local test CA and a certificate for each unit that has none. */
+  generateTestCertificates: boolean
+  clock?: Clock
+}
+
+/** Thrown when a unit has no PKCS#12 file and test certificates are not being generated. */
+export class SigningKeyMissingError extends AppError {
+  constructor(unitCode: string, unitName: string, file: string) {
+    super(
+      503,
+      'signing_key_missing',
+      `Đơn vị ${unitName} (mã ${unitCode}) chưa có chứng thư số để ký: cần tệp ${file} (PKCS#12, mật khẩu SIGNING_P12_PASSWORD).`,
+      { unitCode, file },
+    )
+  }
+}
+
+/** Thrown when a unit code could not safely name a file. */
+export class InvalidUnitCodeError extends AppError {
+  constructor(unitCode: string) {
+    super(400, 'invalid_unit_code', `Mã đơn vị "${unitCode}" không hợp lệ để tìm chứng thư số.`)
+  }
+}
+
+// Unit codes follow QĐ 20/2020 (e.g. 000.00.00.H14); anything else must not reach the file system.
+const UNIT_CODE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+const TEST_CA = 'test-ca'
+
+/**
+ * The signing certificate of each unit (sở, UBND xã…), one PKCS#12 file per unit code. Signers are cached
+ * in memory: opening a file or generating a test key costs 50–200 ms, a signature should not.
+ */
+export class SigningKeys {
+  private readonly signers = new Map<string, Promise<PdfSigner>>()
+  private testCa: Promise<KeyAndCertificate> | undefined
+  private readonly clock: Clock
+
+  constructor(private readonly options: SigningKeysOptions) {
+    this.clock = options.clock ?? systemClock
+  }
+
+  /** Concurrent first calls for one unit share one load, so a test certificate is generated once. */
+  signerFor(unitCode: string, unitName: string): Promise<PdfSigner> {
+    const cached = this.signers.get(unitCode)
+    if (cached) return cached
+    const loading = this.load(unitCode, unitName)
+    this.signers.set(unitCode, loading)
+    // A failure is not cached: the operator may add the missing file while the server runs.
+    loading.catch(() => this.signers.delete(unitCode))
+    return loading
+  }
+
+  /** The trial CA in PEM, to trust the platform's own test signatures; null outside trial mode. */
+  async testCaPem(): Promise<string | null> {
+    if (!this.options.generateTestCertificates) return null
+    return certificatePem((await this.loadTestCa()).certificate)
+  }
+
+  private async load(unitCode: string, unitName: string): Promise<PdfSigner> {
+    if (!UNIT_CODE.test(unitCode) || unitCode === TEST_CA) throw new InvalidUnitCodeError(unitCode)
+    const { dir, passphrase, generateTestCertificates } = this.options
+    const file = join(dir, `${unitCode}.p12`)
+    const options = { source: file, clock: this.clock }
+    const existing = await readIfExists(file)
+    if (existing) return new P12PdfSigner(existing, passphrase, options)
+    if (!generateTestCertificates) throw new SigningKeyMissingError(unitCode, unitName, file)
+    const ca = await this.loadTestCa()
+    const unit = await createUnitCertificate(ca, unitCode, unitName, this.clock())
+    const stored = await writeOnce(dir, file, toP12(unit, [ca.certificate], passphrase), 0o600)
+    return new P12PdfSigner(stored, passphrase, options)
+  }
+
+  private loadTestCa(): Promise<KeyAndCertificate> {
+    this.testCa ??= (async () => {
+      const { dir, passphrase } = this.options
+      const file = join(dir, `${TEST_CA}.p12`)
+      let p12 = await readIfExists(file)
+      if (!p12) {
+        const created = await createTestCa(this.clock())
+        p12 = await writeOnce(dir, file, toP12(created, [], passphrase), 0o600)
+      }
+      const ca = fromP12(p12, passphrase)
+      // The certificate alone, for importing into a browser, an NSS database or a verifier's trust list.
+      await writeOnce(dir, join(dir, `${TEST_CA}.pem`), Buffer.from(certificatePem(ca.certificate)), 0o644)
+      return ca
+    })()
+    this.testCa.catch(() => (this.testCa = undefined))
+    return this.testCa
+  }
+}
+
+async function readIfExists(file: string): Promise<Buffer | null> {
+  try {
+    return await readFile(file)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw error
+  }
+}
+
+/**
+ * Creates the file unless it exists, and returns what is on disk. link() never replaces a file, so two
+ * processes starting on one directory keep the first one's key instead of overwriting each other's.
+ */
+async function writeOnce(dir: string, file: string, bytes: Buffer, mode: number): Promise<Buffer> {
+  await mkdir(dir, { recursive: true, mode: 0o700 })
+  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`
+  await writeFile(temporary, bytes, { mode, flag: 'wx' })
+  try {
+    await link(temporary, file)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  } finally {
+    await unlink(temporary)
+  }
+  return readFile(file)
+}
