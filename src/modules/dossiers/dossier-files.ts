@@ -151,6 +151,15 @@ export function listDossierFiles(q: Queryable, dossierId: string) {
     .execute()
 }
 
+export async function countFiles(q: Queryable, dossierId: string): Promise<number> {
+  const row = await t(q)
+    .selectFrom('dossier_files')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('dossier_id', '=', dossierId)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
 export function findFile(q: Queryable, id: string) {
   if (!/^[0-9a-f-]{36}$/.test(id)) return Promise.resolve(undefined)
   return t(q).selectFrom('dossier_files').selectAll().where('id', '=', id).executeTakeFirst()

@@ -24,6 +24,7 @@ import {
   attachExtraFiles,
   attachFiles,
   checkDocuments,
+  countFiles,
   deleteUnattachedFile,
   describeFile,
   findFile,
@@ -54,6 +55,29 @@ import { rulesById, rulesOn } from './one-stop-rules.js'
 declare module '../../platform/events/outbox.js' {
   interface DomainEvents {
     'dossier.fee_paid': { code: string; unitId: string; amount: number; online: boolean; at: string }
+    /** A result was handed over: electronic (signed file the applicant downloads) or paper (scanned copy kept). */
+    'dossier.result_issued': {
+      code: string
+      procedureCode: string
+      unitId: string
+      electronic: boolean
+      signed: boolean
+      at: string
+    }
+    /** The applicant's rating under TT 01/2018 Điều 13: criterion number → 0, 1 or 2. */
+    'dossier.rated': {
+      code: string
+      procedureCode: string
+      unitId: string
+      scores: Record<string, 0 | 1 | 2>
+      total: number
+      max: number
+      at: string
+    }
+    /**
+     * Every status change, with the dossier as it stands after it: consumers (indicators, notifications,
+     * national synchronisation) need no read-back.
+     */
     'dossier.status_changed': {
       code: string
       procedureCode: string
@@ -62,6 +86,19 @@ declare module '../../platform/events/outbox.js' {
       nationalStatus: number
       action: string
       at: string
+      channel: 'online' | 'counter' | 'post'
+      receivedAt: string
+      dueAt: string
+      /** Set when the status is final (returned, rejected, withdrawn). */
+      finishedAt: string | null
+      feeAmount: number
+      /** Files attached so far: the applicant's documents and the counter's scans (digitisation). */
+      files: number
+      applicantUserId: string | null
+      applicantEmail: string | null
+      applicantPhone: string | null
+      procedureName: string
+      note: string | null
     }
   }
 }
@@ -122,6 +159,22 @@ export function unpaidFeeBlocks(dossier: repo.DossierRow, action: Action): strin
     return `Hồ sơ chưa nộp phí, lệ phí (${amount}); chỉ trả kết quả sau khi đã nộp.`
   }
   return null
+}
+
+/** The dossier fields every status event carries. */
+function snapshot(row: repo.DossierRow, files: number) {
+  return {
+    channel: row.channel,
+    receivedAt: row.received_at.toISOString(),
+    dueAt: row.due_at.toISOString(),
+    finishedAt: row.finished_at?.toISOString() ?? null,
+    feeAmount: row.fee_amount,
+    files,
+    applicantUserId: row.applicant_user_id,
+    applicantEmail: row.applicant_email,
+    applicantPhone: row.applicant_phone,
+    procedureName: row.procedure_name,
+  }
 }
 
 /** Office minutes in one working day under a calendar's rules (7.5 h → 450 by default). */
@@ -307,6 +360,8 @@ export function createDossiersService(deps: DossiersDeps) {
           nationalStatus: nationalStatus[status],
           action: counter ? Action.receive : 'submit',
           at: now.toISOString(),
+          ...snapshot(row, attached.rows.length),
+          note: null,
         })
         await appendAudit(
           tx,
@@ -501,6 +556,8 @@ export function createDossiersService(deps: DossiersDeps) {
           nationalStatus: nationalStatus[next.status],
           action,
           at: now.toISOString(),
+          ...snapshot(updated, await countFiles(tx, dossier.id)),
+          note,
         })
       }
       await appendAudit(
