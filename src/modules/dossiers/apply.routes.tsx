@@ -9,7 +9,8 @@ import { defineMessages, translator } from '../../platform/i18n/index.js'
 import { CsrfField, ErrorSummary, SelectField } from '../../platform/views/components.js'
 import { Layout } from '../../platform/views/layout.js'
 import type { FormField } from '../catalogue/index.js'
-import { dossierPaths, sendFile } from './dossiers.routes.js'
+import { dossierPaths } from './dossier-paths.js'
+import { sendFile } from './dossiers.routes.js'
 import { DocumentUploads, formatSize } from './documents.view.js'
 import { FormFields } from './form-fields.view.js'
 import type { DossiersService } from './dossiers.service.js'
@@ -159,14 +160,17 @@ export function applyRoutes(dossiers: DossiersService, config: Config) {
       if (!draft?.unit_id) return reply.redirect(applyPaths.unit(procedure.code), 303)
       const ctx = app.pageContext(request, reply)
       const t = translator(messages, ctx.lang)
+      // A first visit starts from what the account already knows; later visits from the draft.
       const current: Form =
         values ??
-        Object.fromEntries(
-          Object.entries(draft.data).map(([k, v]) => [
-            k,
-            typeof v === 'boolean' ? (v ? 'on' : '') : String(v),
-          ]),
-        )
+        (Object.keys(draft.data).length === 0
+          ? await dossiers.prefill(actor)
+          : Object.fromEntries(
+              Object.entries(draft.data).map(([k, v]) => [
+                k,
+                typeof v === 'boolean' ? (v ? 'on' : '') : String(v),
+              ]),
+            ))
       return sendPage(
         reply,
         <Layout ctx={ctx} title={`${t('stepForm')} – ${procedure.name}`}>
@@ -213,6 +217,14 @@ export function applyRoutes(dossiers: DossiersService, config: Config) {
       const { procedure, draft } = await dossiers.application(actor, codeOf(request))
       if (!draft?.unit_id) return reply.redirect(applyPaths.unit(procedure.code), 303)
       const files = await dossiers.draftFiles(actor, procedure.code)
+      const store = await dossiers.dataStore(actor)
+      const stored = [
+        ...store.results.map((r) => ({ value: `result:${r.id}`, label: `${r.title} (${r.dossierCode})` })),
+        ...store.documents.map((f) => ({
+          value: `file:${f.id}`,
+          label: `${f.fileName} – ${f.documentName}`,
+        })),
+      ]
       const ctx = app.pageContext(request, reply)
       const t = translator(messages, ctx.lang)
       return sendPage(
@@ -238,6 +250,7 @@ export function applyRoutes(dossiers: DossiersService, config: Config) {
               maxBytes={config.uploadMaxBytes}
               lang={ctx.lang}
               allowRemove
+              stored={stored}
             />
             <button type="submit" safe>
               {t('upload')}
@@ -269,6 +282,16 @@ export function applyRoutes(dossiers: DossiersService, config: Config) {
       if (fields.remove) {
         await dossiers.removeFile(actor, fields.remove)
         return renderDocuments(request, reply, errors)
+      }
+      for (const [field, source] of Object.entries(fields)) {
+        const index = /^reuse-(\d{1,3})$/.exec(field)?.[1]
+        if (index === undefined || !source) continue
+        try {
+          await dossiers.reuseInDraft(actor, code, Number(index), source)
+        } catch (error) {
+          if (!(error instanceof ValidationError)) throw error
+          Object.assign(errors, error.fields)
+        }
       }
       if (Object.keys(errors).length > 0) return renderDocuments(request, reply, errors, 422)
       const missing = await dossiers.missingDocuments(actor, code)

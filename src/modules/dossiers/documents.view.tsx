@@ -13,6 +13,7 @@ const messages = defineMessages(
     remove: 'Xóa tệp {name}',
     choose: 'Chọn tệp cho: {name}',
     noFile: 'Chưa có tệp.',
+    reuse: 'Hoặc dùng giấy tờ đã có trong kho dữ liệu của bạn',
   },
   {
     required: '(required)',
@@ -24,6 +25,7 @@ const messages = defineMessages(
     remove: 'Remove file {name}',
     choose: 'Choose files for: {name}',
     noFile: 'No file yet.',
+    reuse: 'Or use a document already in your data store',
   },
 )
 
@@ -47,6 +49,8 @@ export function DocumentUploads(props: {
   maxBytes: number
   lang: Lang
   allowRemove: boolean
+  /** Documents and results of the applicant's data store, offered for reuse (`reuse-<index>`). */
+  stored?: readonly { value: string; label: string }[]
 }) {
   const t = translator(messages, props.lang)
   const kinds = t('kinds').split('|')
@@ -118,6 +122,23 @@ export function DocumentUploads(props: {
               accept={doc.accept.map((a) => `.${a}`).join(',')}
               aria-describedby={[`${id}-hint`, error ? `${id}-error` : ''].filter(Boolean).join(' ')}
             />
+            {props.stored && props.stored.length > 0 ? (
+              <div class="field">
+                <label for={`reuse-${index}`} safe>
+                  {t('reuse')}
+                </label>
+                <select id={`reuse-${index}`} name={`reuse-${index}`}>
+                  <option value="">—</option>
+                  {props.stored.map((option) => (
+                    <option value={option.value} safe>
+                      {option.label}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            ) : (
+              ''
+            )}
           </fieldset>
         )
       })}

@@ -151,6 +151,54 @@ export function listDossierFiles(q: Queryable, dossierId: string) {
     .execute()
 }
 
+/** The documents an applicant uploaded (online or as supplements), one row per distinct content, newest first. */
+export async function listStoredFiles(q: Queryable, ownerId: string) {
+  const rows = await t(q)
+    .selectFrom('dossier_files')
+    .selectAll()
+    .where('owner_id', '=', ownerId)
+    .where('purpose', 'in', ['application', 'supplement'])
+    .orderBy('uploaded_at', 'desc')
+    .limit(500)
+    .execute()
+  const seen = new Set<string>()
+  return rows.filter((row) => !seen.has(row.sha256) && seen.add(row.sha256))
+}
+
+/** A stored document or result attached again, to a draft's required document, without a new upload. */
+export function reuseFile(
+  q: Queryable,
+  input: {
+    owner: Actor
+    draftId: string
+    index: number
+    documentName: string
+    file: { fileName: string; mime: string; size: number; sha256: string; scanned?: boolean }
+    objectKey: string
+    now: Date
+  },
+) {
+  return t(q)
+    .insertInto('dossier_files')
+    .values({
+      draft_id: input.draftId,
+      owner_id: input.owner.userId,
+      document_index: input.index,
+      document_name: input.documentName,
+      purpose: 'application',
+      file_name: input.file.fileName,
+      mime: input.file.mime,
+      size: input.file.size,
+      sha256: input.file.sha256,
+      object_key: input.objectKey,
+      // As checked when it first arrived; a result was made (and signed) by the platform itself.
+      scanned: input.file.scanned ?? true,
+      uploaded_at: input.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
 export async function countFiles(q: Queryable, dossierId: string): Promise<number> {
   const row = await t(q)
     .selectFrom('dossier_files')

@@ -8,6 +8,7 @@ import { auditContext } from '../../platform/http/plugin.js'
 import { readMultipart } from '../../platform/http/uploads.js'
 import type { DossierFile } from './dossier-files.js'
 import type { DossierForms } from './dossier-forms.js'
+import type { DossierResult } from './dossier-results.js'
 import { Action, nationalStatus, statusLabel } from './dossier-workflow.js'
 import type { DossierRow } from './dossiers.repository.js'
 import { sendFile } from './dossiers.routes.js'
@@ -61,6 +62,36 @@ const FileSchema = Type.Object({
   uploadedAt: Type.String(),
   url: Type.Optional(Type.String({ description: 'Đường dẫn tải về (khi tệp đã thuộc một hồ sơ)' })),
 })
+
+const ResultSchema = Type.Object({
+  id: Type.String(),
+  kind: Type.String({ description: 'electronic (ký số) | scan (bản quét kết quả giấy)' }),
+  title: Type.String(),
+  fileName: Type.String(),
+  mime: Type.String(),
+  size: Type.Integer(),
+  sha256: Type.String(),
+  signed: Type.Boolean(),
+  validUntil: Type.Union([Type.String(), Type.Null()]),
+  issuedAt: Type.String(),
+  url: Type.String(),
+})
+
+function resultJson(r: DossierResult) {
+  return {
+    id: r.id,
+    kind: r.kind,
+    title: r.title,
+    fileName: r.fileName,
+    mime: r.mime,
+    size: r.size,
+    sha256: r.sha256,
+    signed: r.signed,
+    validUntil: r.validUntil,
+    issuedAt: r.issuedAt.toISOString(),
+    url: `/api/v1/dossiers/${r.dossierCode}/results/${r.id}`,
+  }
+}
 
 function fileJson(f: DossierFile, dossierCode?: string) {
   return {
@@ -182,18 +213,26 @@ export function dossiersApi(
           summary: 'Hồ sơ của tôi hoặc của đơn vị tôi',
           params: Code,
           response: {
-            200: Type.Object({ ...DossierSchema.properties, files: Type.Array(FileSchema) }),
+            200: Type.Object({
+              ...DossierSchema.properties,
+              files: Type.Array(FileSchema),
+              results: Type.Array(ResultSchema),
+            }),
             ...errors,
           },
         },
       },
       async (request) => {
-        const { dossier, files } = await dossiers.get(
+        const { dossier, files, results } = await dossiers.get(
           actorOf(request),
           (request.params as { code: string }).code,
           auditContext(request),
         )
-        return { ...dossierJson(dossier), files: files.map((f) => fileJson(f, dossier.code)) }
+        return {
+          ...dossierJson(dossier),
+          files: files.map((f) => fileJson(f, dossier.code)),
+          results: results.map(resultJson),
+        }
       },
     )
 
@@ -247,6 +286,102 @@ export function dossiersApi(
             (request.body as { reference: string }).reference,
           ),
         ),
+    )
+
+    app.post(
+      '/dossiers/:code/results',
+      {
+        config: { multipart: true },
+        schema: {
+          tags,
+          summary:
+            'Phát hành kết quả (multipart: kind=electronic|scan, title, validUntil, file); kết quả điện tử được đơn vị ký số',
+          consumes: ['multipart/form-data'],
+          params: Code,
+          response: { 201: ResultSchema, 413: ErrorSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const actor = actorOf(request)
+        const { code } = request.params as { code: string }
+        let stored: DossierResult | undefined
+        const fields = await readMultipart(request, secretKey, async (file, early) => {
+          if (file.field !== 'file' || stored) return
+          stored = await dossiers.uploadResult(actor, auditContext(request), code, {
+            ...file,
+            kind: early.kind,
+            title: early.title,
+            validUntil: early.validUntil,
+          })
+        })
+        stored ??=
+          fields.generate === 'true'
+            ? await dossiers.generateResult(actor, auditContext(request), code, fields.validUntil)
+            : undefined
+        if (!stored)
+          throw new ValidationError({ file: 'Gửi tệp kết quả trong trường "file", hoặc generate=true.' })
+        return reply.code(201).send(resultJson(stored))
+      },
+    )
+
+    app.get(
+      '/dossiers/:code/results/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Tải về kết quả giải quyết',
+          params: Type.Object(
+            { code: Type.String({ maxLength: 40 }), id: Type.String({ maxLength: 40 }) },
+            { additionalProperties: false },
+          ),
+          response: { ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { code, id } = request.params as { code: string; id: string }
+        const { result, stream } = await dossiers.openResult(
+          actorOf(request),
+          auditContext(request),
+          code,
+          id,
+        )
+        return sendFile(reply, result, stream)
+      },
+    )
+
+    app.post(
+      '/dossiers/:code/rating',
+      {
+        schema: {
+          tags,
+          summary: 'Người nộp đánh giá việc giải quyết hồ sơ (Thông tư 01/2018, Điều 13), mỗi hồ sơ một lần',
+          params: Code,
+          body: Type.Object(
+            {
+              c1: Type.Integer({ minimum: 0, maximum: 2 }),
+              c2: Type.Integer({ minimum: 0, maximum: 2 }),
+              c3: Type.Integer({ minimum: 0, maximum: 2 }),
+              c4: Type.Integer({ minimum: 0, maximum: 2 }),
+              c6: Type.Integer({ minimum: 0, maximum: 2 }),
+              c7: Type.Integer({ minimum: 0, maximum: 2 }),
+              comment: Type.Optional(Type.String({ maxLength: 1000 })),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 201: Type.Object({ total: Type.Integer(), max: Type.Integer() }), ...errors },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .code(201)
+          .send(
+            await dossiers.rate(
+              actorOf(request),
+              auditContext(request),
+              (request.params as { code: string }).code,
+              request.body as Record<string, unknown>,
+            ),
+          ),
     )
 
     app.post(

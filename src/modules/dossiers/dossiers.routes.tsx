@@ -18,32 +18,22 @@ import type { DossierFile } from './dossier-files.js'
 import { actionLabel, statusLabel, type Action } from './dossier-workflow.js'
 import { messages, type DossierKey } from './dossiers.locales.js'
 import type { DossiersService } from './dossiers.service.js'
+import { DataStorePage, RatingForm, ResultForms } from './results.view.js'
 import { DocumentUploads, formatSize } from './documents.view.js'
 import { FormFields } from './form-fields.view.js'
 import { rulesById } from './one-stop-rules.js'
+import { dossierPaths } from './dossier-paths.js'
 import type { DossierForms } from './dossier-forms.js'
 import { DOSSIER_FORMS, FORMS, type FormNo } from './forms.pdf.js'
-
-export const dossierPaths = {
-  track: '/track',
-  queue: '/admin/dossiers',
-  counter: '/admin/dossiers/new',
-  dossier: (code: string) => `/dossiers/${code}`,
-  actions: (code: string) => `/dossiers/${code}/actions`,
-  cashPayment: (code: string) => `/dossiers/${code}/cash-payment`,
-  /** The online payment of the fee; served by the payments module. */
-  pay: (code: string) => `/dossiers/${code}/pay`,
-  receipt: (code: string) => `/dossiers/${code}/receipt`,
-  form: (code: string, no: string) => `/dossiers/${code}/forms/${no}`,
-  book: '/admin/dossiers/book',
-  file: (code: string, id: string) => `/dossiers/${code}/files/${id}`,
-  mine: '/account/dossiers',
-}
 
 type Form = Record<string, string | undefined>
 
 /** Sends a stored file as a download; the browser must never render it in our origin. */
-export function sendFile(reply: FastifyReply, file: DossierFile, stream: Readable) {
+export function sendFile(
+  reply: FastifyReply,
+  file: Pick<DossierFile, 'fileName' | 'mime'>,
+  stream: Readable,
+) {
   const ascii = file.fileName.normalize('NFD').replace(/[^\x20-\x7e]/g, '_')
   return reply
     .header('content-type', file.mime)
@@ -455,7 +445,7 @@ export function dossiersRoutes(
       status = 200,
     ) {
       const actor = requireActor(request)
-      const { dossier, steps, history, actions, stepDueAt, files } = await dossiers.get(
+      const { dossier, steps, history, actions, stepDueAt, files, results, rating } = await dossiers.get(
         actor,
         code,
         auditContext(request),
@@ -627,6 +617,42 @@ export function dossiersRoutes(
               ))}
             </ul>
           )}
+          <h2 safe>{t('results')}</h2>
+          {results.length === 0 ? (
+            <p class="muted" safe>
+              {t('noResults')}
+            </p>
+          ) : (
+            <ul class="results">
+              {results.map((r) => (
+                <li>
+                  <a href={dossierPaths.result(dossier.code, r.id)} safe>
+                    {r.title}
+                  </a>{' '}
+                  <span class="muted" safe>
+                    {`(${t(r.kind === 'electronic' ? 'resultElectronic' : 'resultScan')}${r.signed ? `, ${t('signed')}` : ''}${
+                      r.validUntil ? `, ${t('validUntil', { date: formatDay(r.validUntil, ctx.lang) })}` : ''
+                    })`}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+          {canReceive && (dossier.status === 'approved' || dossier.status === 'returned') ? (
+            <ResultForms
+              code={dossier.code}
+              ctx={ctx}
+              errors={errors}
+              approved={dossier.status === 'approved'}
+            />
+          ) : (
+            ''
+          )}
+          {dossier.applicant_user_id === actor.userId && dossier.status === 'returned' ? (
+            <RatingForm code={dossier.code} ctx={ctx} errors={errors} rated={rating ?? null} />
+          ) : (
+            ''
+          )}
           <h2 safe>{t('action')}</h2>
           {actions.length === 0 ? (
             <p safe>{t('noActions')}</p>
@@ -773,6 +799,72 @@ export function dossiersRoutes(
         dossierPaths.dossier(code),
         translator(messages, request.lang)('cashRecorded'),
       )
+    })
+
+    app.post(dossierPaths.results(':code'), { config: { multipart: true } }, async (request, reply) => {
+      const actor = requireActor(request)
+      const { code } = request.params as { code: string }
+      try {
+        let stored = false
+        const fields = await readMultipart(request, secretKey, async (file, early) => {
+          if (file.field !== 'file' || stored) return
+          await dossiers.uploadResult(actor, auditContext(request), code, {
+            ...file,
+            kind: early.kind,
+            title: early.title,
+            validUntil: early.validUntil,
+          })
+          stored = true
+        })
+        if (!stored && fields.generate !== '1') throw new ValidationError({ file: 'Chọn tệp kết quả.' })
+        if (!stored) await dossiers.generateResult(actor, auditContext(request), code, fields.validUntil)
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          const fields = 'file' in error.fields ? { resultFile: error.fields.file } : error.fields
+          return renderDossier(request, reply, code, fields, 422)
+        }
+        if (error instanceof AppError && error.statusCode === 409)
+          return renderDossier(request, reply, code, { resultFile: error.message }, 409)
+        throw error
+      }
+      return redirectWithFlash(
+        reply,
+        dossierPaths.dossier(code),
+        translator(messages, request.lang)('resultStored'),
+      )
+    })
+
+    app.get('/dossiers/:code/results/:id', async (request, reply) => {
+      const actor = requireActor(request)
+      const { code, id } = request.params as { code: string; id: string }
+      const { result, stream } = await dossiers.openResult(actor, auditContext(request), code, id)
+      return sendFile(reply, { fileName: result.fileName, mime: result.mime }, stream)
+    })
+
+    app.post('/dossiers/:code/rating', async (request, reply) => {
+      const actor = requireActor(request)
+      const { code } = request.params as { code: string }
+      try {
+        await dossiers.rate(
+          actor,
+          auditContext(request),
+          code,
+          (request.body ?? {}) as Record<string, unknown>,
+        )
+      } catch (error) {
+        if (error instanceof ValidationError) return renderDossier(request, reply, code, error.fields, 422)
+        if (error instanceof AppError && error.statusCode === 409)
+          return renderDossier(request, reply, code, { c1: error.message }, 409)
+        throw error
+      }
+      return redirectWithFlash(reply, dossierPaths.dossier(code), translator(messages, request.lang)('rated'))
+    })
+
+    app.get(dossierPaths.store, async (request, reply) => {
+      const actor = requireActor(request)
+      const store = await dossiers.dataStore(actor)
+      const ctx = app.pageContext(request, reply)
+      return sendPage(reply, <DataStorePage ctx={ctx} store={store} />)
     })
 
     app.get('/dossiers/:code/files/:id', async (request, reply) => {

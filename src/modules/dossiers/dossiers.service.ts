@@ -27,7 +27,10 @@ import {
   countFiles,
   deleteUnattachedFile,
   describeFile,
+  extensionOf,
   findFile,
+  listStoredFiles,
+  reuseFile,
   listDossierFiles,
   listDraftFiles,
   MAX_FILES_PER_DOCUMENT,
@@ -37,6 +40,14 @@ import {
   type FileStoreDeps,
 } from './dossier-files.js'
 import { feeDue, validateForm } from './dossier-form.js'
+import { findRating, insertRating, parseRating } from './dossier-ratings.js'
+import {
+  createResults,
+  describeResult,
+  findResult,
+  listResults,
+  listResultsOfApplicant,
+} from './dossier-results.js'
 import {
   Action,
   allowedActions,
@@ -191,6 +202,7 @@ const digits = (value: unknown) => text(value).replace(/[\s.-]/g, '')
 
 export function createDossiersService(deps: DossiersDeps) {
   const { db, clock, organisation, catalogue } = deps
+  const results = createResults(deps)
   const baseCalendar = deps.calendar ?? shippedCalendar()
   const calendarFor = (ruleId: string) => baseCalendar.withRules({ cutoff: rulesById(ruleId).cutoff })
 
@@ -423,6 +435,8 @@ export function createDossiersService(deps: DossiersDeps) {
       history,
       actions,
       files: (await listDossierFiles(db, dossier.id)).map(describeFile),
+      results: (await listResults(db, dossier.id)).map(describeResult),
+      rating: await findRating(db, dossier.id),
       stepDueAt: FINAL.includes(dossier.status) ? null : stepDueAt(dossier, steps),
     }
   }
@@ -477,6 +491,14 @@ export function createDossiersService(deps: DossiersDeps) {
     const extraFiles = await supplementFiles(actor, action, input.fileIds)
     const unpaid = unpaidFeeBlocks(seen, action)
     if (unpaid) throw new ConflictError(unpaid, { feeAmount: seen.fee_amount, feeTiming: seen.fee_timing })
+    const issued = action === Action.returnResult ? await listResults(db, seen.id) : []
+    const electronic = issued.some((r) => r.kind === 'electronic')
+    // An applicant who applied online receives the result online: it must exist before it is "returned".
+    if (action === Action.returnResult && seen.channel === 'online' && !electronic) {
+      throw new ConflictError(
+        'Hồ sơ nộp trực tuyến: cần phát hành kết quả điện tử (tải lên hoặc tạo từ mẫu) trước khi trả kết quả.',
+      )
+    }
 
     return inTransaction(db, async (tx) => {
       const dossier = await repo.lockByCode(tx, code)
@@ -558,6 +580,16 @@ export function createDossiersService(deps: DossiersDeps) {
           at: now.toISOString(),
           ...snapshot(updated, await countFiles(tx, dossier.id)),
           note,
+        })
+      }
+      if (action === Action.returnResult) {
+        await emitEvent(tx, 'dossier.result_issued', {
+          code,
+          procedureCode: dossier.procedure_code,
+          unitId: dossier.unit_id,
+          electronic,
+          signed: issued.some((r) => r.signed),
+          at: now.toISOString(),
         })
       }
       await appendAudit(
@@ -756,6 +788,156 @@ export function createDossiersService(deps: DossiersDeps) {
     return repo.listForApplicant(db, actor.userId, 100)
   }
 
+  async function findForOfficer(actor: Actor, code: string) {
+    const dossier = CODE.test(code) ? await repo.findByCode(db, code) : undefined
+    if (!dossier) throw new NotFoundError('Không tìm thấy hồ sơ.')
+    await authorizeRead(actor, dossier)
+    return dossier
+  }
+
+  /** A result uploaded by the receiving officer: electronic (signed by the unit) or the scan of a paper one. */
+  async function uploadResult(
+    actor: Actor,
+    ctx: AuditContext,
+    code: string,
+    input: { stream: Readable; fileName: string; kind: unknown; title: unknown; validUntil: unknown },
+  ) {
+    return results.upload(actor, ctx, await findForOfficer(actor, code), input)
+  }
+
+  async function generateResult(actor: Actor, ctx: AuditContext, code: string, validUntil: unknown) {
+    return results.generate(actor, ctx, await findForOfficer(actor, code), validUntil)
+  }
+
+  /** A result file, for the applicant and the unit's officers (officers' reads audited). */
+  async function openResult(actor: Actor, ctx: AuditContext, code: string, id: string) {
+    const dossier = await findForOfficer(actor, code)
+    const row = await findResult(db, id)
+    if (!row || row.dossier_id !== dossier.id || row.withdrawn_at)
+      throw new NotFoundError('Không tìm thấy kết quả.')
+    if (dossier.applicant_user_id !== actor.userId) {
+      await appendAudit(db, ctx, {
+        action: 'personal_data.result_downloaded',
+        objectType: 'dossier',
+        objectId: code,
+        unitId: dossier.unit_id,
+      })
+    }
+    return results.open(row)
+  }
+
+  /** The applicant rates the handling of their finished dossier, once (TT 01/2018 Điều 13–14). */
+  async function rate(actor: Actor, ctx: AuditContext, code: string, input: Record<string, unknown>) {
+    const dossier = CODE.test(code) ? await repo.findByCode(db, code) : undefined
+    if (!dossier || dossier.applicant_user_id !== actor.userId)
+      throw new NotFoundError('Không tìm thấy hồ sơ.')
+    if (dossier.status !== DossierStatus.returned) {
+      throw new ConflictError('Chỉ đánh giá được sau khi nhận kết quả giải quyết.', {
+        status: dossier.status,
+      })
+    }
+    const { scores, comment, errors } = parseRating(input)
+    if (Object.keys(errors).length > 0) throw new ValidationError(errors)
+    const now = clock()
+    const total = Object.values(scores).reduce<number>((sum, v) => sum + v, 0)
+    const max = 2 * Object.keys(scores).length
+    try {
+      await inTransaction(db, async (tx) => {
+        await insertRating(tx, {
+          dossier_id: dossier.id,
+          unit_id: dossier.unit_id,
+          scores: JSON.stringify(scores),
+          total,
+          max,
+          comment,
+          rated_by: actor.userId,
+          rated_at: now,
+        })
+        await emitEvent(tx, 'dossier.rated', {
+          code,
+          procedureCode: dossier.procedure_code,
+          unitId: dossier.unit_id,
+          scores,
+          total,
+          max,
+          at: now.toISOString(),
+        })
+        await appendAudit(
+          tx,
+          ctx,
+          {
+            action: 'dossier.rated',
+            objectType: 'dossier',
+            objectId: code,
+            unitId: dossier.unit_id,
+            details: { total, max },
+          },
+          now,
+        )
+      })
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') {
+        throw new ConflictError('Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ đánh giá một lần.')
+      }
+      throw error
+    }
+    return { total, max }
+  }
+
+  /**
+   * The citizen's data store (kho dữ liệu, TT 01/2023 Điều 24): their dossiers, the results issued to them with
+   * their validity, and the documents they uploaded, each usable again in a new application.
+   */
+  async function dataStore(actor: Actor) {
+    const [dossierRows, resultRows, fileRows] = await Promise.all([
+      repo.listForApplicant(db, actor.userId, 200),
+      listResultsOfApplicant(db, actor.userId),
+      listStoredFiles(db, actor.userId),
+    ])
+    return {
+      dossiers: dossierRows,
+      results: resultRows.map(describeResult),
+      documents: fileRows.map(describeFile),
+    }
+  }
+
+  /**
+   * Attaches a document from the data store (an uploaded file or a result) to a required document of the draft,
+   * without uploading it again: a new row pointing at the same stored object.
+   */
+  async function reuseInDraft(actor: Actor, procedureCode: string, index: number, source: string) {
+    const { procedure, draft } = await application(actor, procedureCode)
+    const doc = procedure.documents[index]
+    if (!draft || !doc)
+      throw new ValidationError({ [`doc-${index}`]: 'Thành phần hồ sơ không có trong thủ tục.' })
+    const [kind, id = ''] = source.split(':')
+    const store = await dataStore(actor)
+    const found =
+      kind === 'file'
+        ? store.documents.find((f) => f.id === id)
+        : kind === 'result'
+          ? store.results.find((r) => r.id === id)
+          : undefined
+    if (!found)
+      throw new ValidationError({ [`doc-${index}`]: 'Không tìm thấy giấy tờ trong kho dữ liệu của bạn.' })
+    if (!doc.accept.some((type) => extensionOf(found.mime) === type)) {
+      throw new ValidationError({
+        [`doc-${index}`]: `"${found.fileName}" không thuộc loại được nhận cho "${doc.name}" (${doc.accept.join(', ')}).`,
+      })
+    }
+    const objectKey =
+      kind === 'file' ? (await findFile(db, id))!.object_key : (await findResult(db, id))!.object_key
+    await reuseFile(db, {
+      owner: actor,
+      draftId: draft.id,
+      index,
+      documentName: doc.name,
+      file: found,
+      objectKey,
+      now: clock(),
+    })
+  }
+
   /** Files sent with a supplement: the applicant's own, just uploaded, not yet part of any dossier. */
   async function supplementFiles(actor: Actor, action: Action, raw: unknown) {
     if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) return []
@@ -836,6 +1018,23 @@ export function createDossiersService(deps: DossiersDeps) {
     return describeFile(row)
   }
 
+  /**
+   * Answers the applicant need not type again: their name, ID number, phone and email from their verified
+   * account, under the field names the catalogue uses for them.
+   */
+  async function prefill(actor: Actor): Promise<Record<string, string>> {
+    const profile = await deps.applicantProfile(actor.userId)
+    const values: Record<string, string> = {
+      applicantFullName: actor.fullName,
+      ownerFullName: actor.fullName,
+    }
+    if (profile.citizenId)
+      Object.assign(values, { applicantIdNumber: profile.citizenId, ownerIdNumber: profile.citizenId })
+    if (profile.phone) Object.assign(values, { applicantPhone: profile.phone, contactPhone: profile.phone })
+    if (profile.email) values.applicantEmail = profile.email
+    return values
+  }
+
   /** The mandatory documents the draft still lacks, as form errors. */
   async function missingDocuments(actor: Actor, procedureCode: string) {
     const { procedure, draft } = await application(actor, procedureCode)
@@ -906,6 +1105,13 @@ export function createDossiersService(deps: DossiersDeps) {
     submitApplication,
     recordPayment,
     recordCashPayment,
+    uploadResult,
+    generateResult,
+    openResult,
+    rate,
+    dataStore,
+    reuseInDraft,
+    prefill,
     upload,
     uploadDraftFile,
     draftFiles,

@@ -2,6 +2,34 @@ import type { ColumnType, Generated } from 'kysely'
 import type { DossierStatus } from './dossier-workflow.js'
 
 export type DossierTables = {
+  dossier_results: {
+    id: Generated<string>
+    dossier_id: string
+    dossier_code: string
+    procedure_code: string
+    kind: 'electronic' | 'scan'
+    title: string
+    file_name: string
+    mime: string
+    size: number
+    sha256: string
+    object_key: string
+    signed: boolean
+    valid_until: string | null
+    issued_by: string | null
+    issued_at: Date
+    withdrawn_at: Date | null
+  }
+  dossier_ratings: {
+    dossier_id: string
+    unit_id: string
+    scores: ColumnType<Record<string, 0 | 1 | 2>, string, never>
+    total: number
+    max: number
+    comment: string | null
+    rated_by: string
+    rated_at: Date
+  }
   dossier_files: {
     id: Generated<string>
     dossier_id: string | null

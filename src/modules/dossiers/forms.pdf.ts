@@ -28,6 +28,8 @@ export function local(at: Date) {
     time: `${two(d.getUTCHours())} giờ ${two(d.getUTCMinutes())} phút`,
     date: `ngày ${two(d.getUTCDate())} tháng ${two(d.getUTCMonth() + 1)} năm ${d.getUTCFullYear()}`,
     short: `${two(d.getUTCHours())}:${two(d.getUTCMinutes())} ${two(d.getUTCDate())}/${two(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`,
+    /** The local calendar day, YYYY-MM-DD. */
+    iso: d.toISOString().slice(0, 10),
   }
 }
 

@@ -6,7 +6,7 @@ import { createDossierForms } from './dossier-forms.js'
 import { createDossiersService, type DossiersDeps } from './dossiers.service.js'
 
 export type { DossiersService } from './dossiers.service.js'
-export { dossierPaths } from './dossiers.routes.js'
+export { dossierPaths } from './dossier-paths.js'
 export { DossierStatus, nationalStatus } from './dossier-workflow.js'
 
 /** One-stop dossiers: counter and online intake, workflow with legal deadlines, tracking, work queue. */

@@ -12,6 +12,7 @@ export const paths = {
   logout: '/logout',
   register: '/register',
   account: '/account',
+  dataStore: '/account/store',
   backoffice: '/admin',
   apiDocs: '/api/docs',
   language: (lang: string, next: string) => `/lang/${lang}?next=${encodeURIComponent(next)}`,
@@ -79,6 +80,15 @@ export function Layout({ ctx, title, children, wide }: LayoutProps) {
                   <li>
                     <a href={paths.backoffice} aria-current={current(paths.backoffice)} safe>
                       {t('navBackoffice')}
+                    </a>
+                  </li>
+                ) : (
+                  ''
+                )}
+                {ctx.actor && !official ? (
+                  <li>
+                    <a href={paths.dataStore} aria-current={current(paths.dataStore)} safe>
+                      {t('navDataStore')}
                     </a>
                   </li>
                 ) : (
