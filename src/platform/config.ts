@@ -192,7 +192,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       'sandbox' as const)
   const paymentSandboxSecret = env.PAYMENT_SANDBOX_SECRET?.trim() || undefined
   if (paymentSandboxSecret !== undefined && paymentSandboxSecret.length < 32) {
-    problems.push('PAYMENT_SANDBOX_SECRET: cần ít nhất 32 ký tự ngẫu nhiên (needs at least 32 random characters)')
+    problems.push(
+      'PAYMENT_SANDBOX_SECRET: cần ít nhất 32 ký tự ngẫu nhiên (needs at least 32 random characters)',
+    )
   }
 
   const resolveDir = (dir: string) => (isAbsolute(dir) ? dir : resolve(cwd, dir))

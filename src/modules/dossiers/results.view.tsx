@@ -119,9 +119,7 @@ export function RatingForm(props: {
             {criterion.options.map((label, i) => (
               <div class="radio">
                 <input type="radio" id={`${name}-${scores[i]}`} name={name} value={scores[i]} />
-                <label for={`${name}-${scores[i]}`}>
-                  {label}
-                </label>
+                <label for={`${name}-${scores[i]}`}>{label}</label>
               </div>
             ))}
           </fieldset>
