@@ -6,7 +6,9 @@ import { createCalendarModule } from './modules/calendar/index.js'
 import { createCatalogueModule } from './modules/catalogue/index.js'
 import { createDossiersModule } from './modules/dossiers/index.js'
 import { createIdentityModule } from './modules/identity/index.js'
+import { createNotificationsModule } from './modules/notifications/index.js'
 import { createOrganisationModule } from './modules/organisation/index.js'
+import { createPaymentsModule } from './modules/payments/index.js'
 import { createPortalModule } from './modules/portal/index.js'
 import { createVerificationModule } from './modules/verification/index.js'
 import { chainAudit } from './platform/audit/audit.js'
@@ -82,6 +84,20 @@ export async function buildApp({ config, database, clock = systemClock, logger }
       return { citizenId: user.citizen_id, phone: user.phone, email: user.email }
     },
   })
+  const payments = createPaymentsModule({
+    ...deps,
+    jobs,
+    signing,
+    dossiers: dossiers.service,
+    organisation: organisation.service,
+  })
+  const notifications = createNotificationsModule({
+    ...deps,
+    jobs,
+    mailer,
+    organisation: organisation.service,
+    log: app.log,
+  })
 
   await app.register(swagger, openApiOptions)
   await app.register(httpKernel, { config, db: database.db, resolveActor: identity.resolveActor })
@@ -93,6 +109,8 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   await app.register(calendar.routes)
   await app.register(catalogue.routes)
   await app.register(dossiers.routes)
+  await app.register(payments.routes)
+  await app.register(notifications.routes)
   await app.register(verification.routes)
 
   // JSON for programs.
@@ -112,6 +130,7 @@ export async function buildApp({ config, database, clock = systemClock, logger }
       await api.register(calendar.api)
       await api.register(catalogue.api)
       await api.register(dossiers.api)
+      await api.register(payments.api)
       await api.register(verification.api)
     },
     { prefix: '/api/v1' },

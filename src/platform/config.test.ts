@@ -126,4 +126,42 @@ describe('configuration', () => {
     expect(() => loadConfig({ PAYMENT_PROVIDER: 'paypal' })).toThrow(/PAYMENT_PROVIDER="paypal"/)
     expect(() => loadConfig({ PAYMENT_SANDBOX_SECRET: 'short' })).toThrow(/PAYMENT_SANDBOX_SECRET/)
   })
+
+  it('sends no SMS and retries notifications 8 times from a minute apart with nothing set', () => {
+    expect(loadConfig({})).toMatchObject({
+      smsGateway: undefined,
+      notificationMaxAttempts: 8,
+      notificationRetryMs: 60_000,
+    })
+    const config = loadConfig({
+      SMS_GATEWAY_URL: 'https://sms.example.vn/api/send',
+      SMS_GATEWAY_TOKEN: ' tok-123 ',
+      NOTIFICATION_MAX_ATTEMPTS: '3',
+      NOTIFICATION_RETRY_MS: '50',
+    })
+    expect(config.smsGateway).toEqual({ url: 'https://sms.example.vn/api/send', token: 'tok-123' })
+    expect(config).toMatchObject({ notificationMaxAttempts: 3, notificationRetryMs: 50 })
+  })
+
+  it('wants the SMS gateway address and token together, and never prints the token', () => {
+    expect(() => loadConfig({ SMS_GATEWAY_URL: 'https://sms.example.vn/send' })).toThrow(/SMS_GATEWAY_TOKEN/)
+    expect(() => loadConfig({ SMS_GATEWAY_TOKEN: 'bi-mat-khong-in-ra' })).toThrow(/SMS_GATEWAY_URL/)
+    expect(() => loadConfig({ SMS_GATEWAY_URL: 'ftp://sms', SMS_GATEWAY_TOKEN: 'x' })).toThrow(
+      /SMS_GATEWAY_URL/,
+    )
+    try {
+      loadConfig({ SMS_GATEWAY_URL: 'https://sms.example.vn/send', SMS_GATEWAY_TOKEN: 'bi mat khong in ra' })
+      expect.unreachable()
+    } catch (error) {
+      expect((error as ConfigError).message).toMatch(/SMS_GATEWAY_TOKEN/)
+      expect((error as ConfigError).message).not.toContain('bi mat')
+    }
+  })
+
+  it('refuses notification retry settings out of range', () => {
+    expect(() => loadConfig({ NOTIFICATION_MAX_ATTEMPTS: '0' })).toThrow(/NOTIFICATION_MAX_ATTEMPTS/)
+    expect(() => loadConfig({ NOTIFICATION_MAX_ATTEMPTS: '51' })).toThrow(/NOTIFICATION_MAX_ATTEMPTS/)
+    expect(() => loadConfig({ NOTIFICATION_RETRY_MS: '5' })).toThrow(/NOTIFICATION_RETRY_MS/)
+    expect(() => loadConfig({ NOTIFICATION_RETRY_MS: '1m' })).toThrow(/NOTIFICATION_RETRY_MS/)
+  })
 })

@@ -59,7 +59,15 @@ export type Config = Readonly<{
   paymentProvider: PaymentProviderName
   /** The sandbox gateway's HMAC secret when set; otherwise derived from SECRET_KEY (`paymentSandboxSecret`). */
   paymentSandboxSecret: string | undefined
+  /** An HTTP SMS gateway (brandname SMS) taking POST {to, text} with a bearer token; without it no SMS is sent. */
+  smsGateway: SmsGatewaySettings | undefined
+  /** Attempts to deliver one notification (e-mail or SMS) before it is given up as failed. */
+  notificationMaxAttempts: number
+  /** The wait before the first retry of a notification; it doubles with each failure (capped at an hour). */
+  notificationRetryMs: number
 }>
+
+export type SmsGatewaySettings = Readonly<{ url: string; token: string }>
 
 type Env = Record<string, string | undefined>
 
@@ -197,6 +205,18 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     )
   }
 
+  const smsGatewayUrl = url('SMS_GATEWAY_URL', ['http:', 'https:'])
+  const smsGatewayToken = env.SMS_GATEWAY_TOKEN?.trim() || undefined
+  if (env.SMS_GATEWAY_URL?.trim() && !smsGatewayToken) {
+    problems.push('SMS_GATEWAY_TOKEN: bắt buộc khi có SMS_GATEWAY_URL (required with SMS_GATEWAY_URL)')
+  }
+  if (smsGatewayToken && !env.SMS_GATEWAY_URL?.trim()) {
+    problems.push('SMS_GATEWAY_URL: bắt buộc khi có SMS_GATEWAY_TOKEN (required with SMS_GATEWAY_TOKEN)')
+  }
+  if (smsGatewayToken && /\s/.test(smsGatewayToken)) {
+    problems.push('SMS_GATEWAY_TOKEN: không được chứa khoảng trắng (must not contain spaces)')
+  }
+
   const resolveDir = (dir: string) => (isAbsolute(dir) ? dir : resolve(cwd, dir))
   const signingTestCertificates = bool('SIGNING_TEST_CERTIFICATES', !databaseUrl)
 
@@ -229,6 +249,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     signingTestCertificates,
     paymentProvider,
     paymentSandboxSecret,
+    smsGateway:
+      smsGatewayUrl && smsGatewayToken
+        ? Object.freeze({ url: smsGatewayUrl, token: smsGatewayToken })
+        : undefined,
+    notificationMaxAttempts: int('NOTIFICATION_MAX_ATTEMPTS', 8, 1, 50),
+    notificationRetryMs: int('NOTIFICATION_RETRY_MS', 60_000, 10, 24 * 60 * 60_000),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

@@ -1,6 +1,8 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
 import { samplePdf } from '../files.js'
+import { pdfsig, pdfText, skipWithoutPoppler } from '../pdf.js'
 import {
   htmlLang,
   logIn,
@@ -61,7 +63,7 @@ async function attachRequired(page: Page) {
   await submit(page, 'Tải lên và tiếp tục')
 }
 
-describeInBrowser('browser journeys', { timeout: 60_000 }, () => {
+describeInBrowser('browser journeys', { timeout: 180_000 }, () => {
   it('lets a citizen find a procedure typed without diacritics and read what to bring', async () => {
     const page = await freshPage()
     await page.goto('/')
@@ -89,7 +91,7 @@ describeInBrowser('browser journeys', { timeout: 60_000 }, () => {
     ])
     await page.getByLabel('Nơi nộp hồ sơ').selectOption({ label: 'Ủy ban nhân dân phường Thục Phán' })
     await submit(page, 'Tiếp tục')
-    expect(await text(page, 'h1')).toBe('Bước 2/3: Kê khai thông tin')
+    expect(await text(page, 'h1')).toBe('Bước 2/4: Kê khai thông tin')
     await page.locator('#applicantFullName').fill('Nguyễn Văn An')
     await page.locator('#applicantIdNumber').fill('004090000001')
     await page.locator('#applicantBirthDate').fill('1990-05-01')
@@ -153,8 +155,29 @@ describeInBrowser('browser journeys', { timeout: 60_000 }, () => {
       await act(desk, code, 'Chuyển bước tiếp theo')
       await act(await as('chuyenvien.thucphan'), code, 'Chuyển bước tiếp theo')
       await act(await as('lanhdao.thucphan'), code, 'Phê duyệt')
+      // An online applicant receives an electronic result, signed by the ward.
+      await desk.goto(`/dossiers/${code}`)
+      await desk.getByLabel('Có giá trị đến (nếu có)').fill('2027-05-27')
+      await submit(desk, 'Tạo kết quả từ mẫu của thủ tục')
+      expect(await text(desk, '.notice')).toBe('Đã lưu kết quả giải quyết.')
       await act(desk, code, 'Trả kết quả')
       expect(await texts(desk, 'main table').then((t) => t.join(' '))).toContain('Đã trả kết quả')
+
+      // The citizen finds the result in their data store, downloads it, and rates the service once.
+      await citizen.goto('/account/store')
+      const row = citizen.locator('main table tbody tr', { hasText: code })
+      expect(await row.textContent()).toContain('có giá trị đến 27/05/2027')
+      const [download] = await Promise.all([citizen.waitForEvent('download'), row.locator('a').click()])
+      const signed = readFileSync(await download.path())
+      if (!skipWithoutPoppler) {
+        expect(pdfsig(signed)).toContain('Signature is Valid.')
+        expect(pdfText(signed)).toContain('Nguyễn Văn An')
+      }
+      await citizen.goto(`/dossiers/${code}`)
+      for (const criterion of ['c1', 'c2', 'c3', 'c4', 'c6', 'c7'])
+        await citizen.locator(`#${criterion}-2`).check()
+      await submit(citizen, 'Gửi đánh giá')
+      expect(await text(citizen, '#rating')).toBe('Bạn đã đánh giá hồ sơ này: 12/12 điểm.')
 
       const visitor = await freshPage()
       await visitor.goto('/track')

@@ -65,7 +65,15 @@ import { rulesById, rulesOn } from './one-stop-rules.js'
 
 declare module '../../platform/events/outbox.js' {
   interface DomainEvents {
-    'dossier.fee_paid': { code: string; unitId: string; amount: number; online: boolean; at: string }
+    'dossier.fee_paid': {
+      code: string
+      unitId: string
+      amount: number
+      online: boolean
+      /** The payment's transaction number, or the cash receipt number. */
+      reference: string
+      at: string
+    }
     /** A result was handed over: electronic (signed file the applicant downloads) or paper (scanned copy kept). */
     'dossier.result_issued': {
       code: string
@@ -569,7 +577,9 @@ export function createDossiersService(deps: DossiersDeps) {
               })
             : null,
       })
-      if (next.status !== dossier.status) {
+      // An extension keeps the status but moves the appointment: consumers (the apology to the applicant,
+      // the national portal) must hear of it too.
+      if (next.status !== dossier.status || action === Action.extend) {
         await emitEvent(tx, 'dossier.status_changed', {
           code,
           procedureCode: dossier.procedure_code,
@@ -654,6 +664,7 @@ export function createDossiersService(deps: DossiersDeps) {
         unitId: dossier.unit_id,
         amount: payment.amount,
         online: payment.online,
+        reference: payment.reference,
         at: payment.at.toISOString(),
       })
       await appendAudit(

@@ -1,10 +1,18 @@
 import nodemailer from 'nodemailer'
 import type { Config } from '../config.js'
 
-export type Mail = { to: string; subject: string; text: string }
+/** `html`, when given, is sent beside the text as multipart/alternative; the text stays the reference. */
+export type Mail = { to: string; subject: string; text: string; html?: string }
 
-/** Sends notices to people; a failure is logged, never shown to the user whose action triggered it. */
-export type Mailer = { send(mail: Mail): Promise<void>; readonly kind: 'smtp' | 'log' }
+/**
+ * Sends notices to people. `send` logs a failure and never throws, for notices sent in passing (a lockout);
+ * `deliver` throws it, for senders that retry (the notifications job queue).
+ */
+export type Mailer = {
+  send(mail: Mail): Promise<void>
+  deliver(mail: Mail): Promise<void>
+  readonly kind: 'smtp' | 'log'
+}
 
 type Log = { info(obj: object, msg: string): void; warn(obj: object, msg: string): void }
 
@@ -14,27 +22,27 @@ type Log = { info(obj: object, msg: string): void; warn(obj: object, msg: string
  */
 export function createMailer(config: Config, log: Log): Mailer {
   if (!config.smtpUrl) {
-    return {
-      kind: 'log',
-      async send(mail) {
-        log.info(
-          { mail: { to: mail.to, subject: mail.subject } },
-          'mail not sent: SMTP_URL is not configured',
-        )
-      },
+    const toLog = async (mail: Mail) => {
+      log.info({ mail: { to: mail.to, subject: mail.subject } }, 'mail not sent: SMTP_URL is not configured')
     }
+    return { kind: 'log', send: toLog, deliver: toLog }
   }
   const transport = nodemailer.createTransport(config.smtpUrl)
+  const deliver = async (mail: Mail) => {
+    await transport.sendMail({
+      from: config.mailFrom,
+      to: mail.to,
+      subject: mail.subject,
+      text: mail.text,
+      ...(mail.html === undefined ? {} : { html: mail.html }),
+    })
+  }
   return {
     kind: 'smtp',
+    deliver,
     async send(mail) {
       try {
-        await transport.sendMail({
-          from: config.mailFrom,
-          to: mail.to,
-          subject: mail.subject,
-          text: mail.text,
-        })
+        await deliver(mail)
       } catch (error) {
         log.warn({ err: error, to: mail.to, subject: mail.subject }, 'mail delivery failed')
       }

@@ -1,0 +1,184 @@
+import type { DomainEvents } from '../../platform/events/outbox.js'
+import { DossierStatus, dossierPaths } from '../dossiers/index.js'
+import { Template, type TemplateVars } from './notification-templates.js'
+
+/** The events this module turns into messages. */
+export const TOPICS = ['dossier.status_changed', 'dossier.fee_paid', 'dossier.result_issued'] as const
+export type NotificationTopic = (typeof TOPICS)[number]
+export type NotificationEvent = {
+  [T in NotificationTopic]: { seq: number; topic: T; payload: DomainEvents[T] }
+}[NotificationTopic]
+
+export const Channel = { email: 'email', sms: 'sms' } as const
+export type Channel = (typeof Channel)[keyof typeof Channel]
+
+/** Who to tell about a dossier and what to call it, as its last status event said. */
+export type Contact = {
+  dossierCode: string
+  unitId: string
+  channel: string
+  userId: string | null
+  email: string | null
+  phone: string | null
+  procedureName: string
+}
+
+export type LinkSettings = { publicUrl: string | undefined }
+
+/**
+ * Which template a status change calls for, by the action that made it. Steps inside the unit (forward, send
+ * back), the applicant's own actions (supplement provided, withdrawal) and the hand-over of the result tell the
+ * applicant nothing new.
+ */
+export function templateOfStatusChange(change: { action: string; status: string }): Template | null {
+  switch (change.action) {
+    case 'submit':
+      return Template.submitted
+    case 'receive':
+      return Template.received
+    case 'request_supplement':
+      return Template.supplementRequested
+    case 'extend':
+      return Template.extended
+    case 'reject':
+      return Template.rejected
+    default:
+      return change.status === DossierStatus.approved ? Template.resultReady : null
+  }
+}
+
+/** The contact a status event carries; the payment and result events carry none. */
+export function contactOf(payload: DomainEvents['dossier.status_changed']): Contact {
+  return {
+    dossierCode: payload.code,
+    unitId: payload.unitId,
+    channel: payload.channel,
+    userId: payload.applicantUserId,
+    email: payload.applicantEmail,
+    phone: payload.applicantPhone,
+    procedureName: payload.procedureName,
+  }
+}
+
+const TZ = 'Asia/Ho_Chi_Minh'
+const timeFormat = new Intl.DateTimeFormat('en-GB', {
+  timeZone: TZ,
+  hour: '2-digit',
+  minute: '2-digit',
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+  hourCycle: 'h23',
+})
+
+/** "17:00 ngày 02/12/2026", in Cao Bằng's time. */
+export function formatVietnamTime(iso: string): string {
+  const parts = Object.fromEntries(timeFormat.formatToParts(new Date(iso)).map((p) => [p.type, p.value]))
+  return `${parts.hour}:${parts.minute} ngày ${parts.day}/${parts.month}/${parts.year}`
+}
+
+/** "15.000 đồng". */
+export function formatAmount(amount: number): string {
+  return `${new Intl.NumberFormat('vi-VN').format(amount)} đồng`
+}
+
+/** The template and its values for one event, or null when the event calls for no message. */
+export function messageFor(
+  event: NotificationEvent,
+  contact: Contact,
+  unitName: string,
+  links: LinkSettings,
+): { template: Template; vars: TemplateVars } | null {
+  const base = links.publicUrl?.replace(/\/+$/, '')
+  const common: TemplateVars = {
+    code: contact.dossierCode,
+    procedureName: contact.procedureName,
+    unitName,
+    trackUrl: base ? `${base}${dossierPaths.track}` : null,
+    // Only someone with an account can open the dossier's page.
+    dossierUrl: base && contact.userId ? `${base}${dossierPaths.dossier(contact.dossierCode)}` : null,
+    portal: base && contact.userId ? new URL(base).host : null,
+  }
+  switch (event.topic) {
+    case 'dossier.status_changed': {
+      const template = templateOfStatusChange(event.payload)
+      if (!template) return null
+      return {
+        template,
+        vars: {
+          ...common,
+          dueAt: formatVietnamTime(event.payload.dueAt),
+          note: event.payload.note,
+          collectAt: contact.channel === 'online' ? null : unitName,
+        },
+      }
+    }
+    case 'dossier.fee_paid': {
+      // Read when the event carries it (the receipt number or the provider's transaction reference).
+      const reference = (event.payload as { reference?: unknown }).reference
+      return {
+        template: Template.feePaid,
+        vars: {
+          ...common,
+          amount: formatAmount(event.payload.amount),
+          method: event.payload.online
+            ? 'thanh toán trực tuyến'
+            : 'nộp tiền mặt tại Bộ phận Tiếp nhận và Trả kết quả',
+          paidAt: formatVietnamTime(event.payload.at),
+          reference: typeof reference === 'string' ? reference : null,
+        },
+      }
+    }
+    case 'dossier.result_issued':
+      // A paper result is handed over in person: the applicant is at the counter already.
+      if (!event.payload.electronic) return null
+      return {
+        template: Template.resultIssued,
+        vars: { ...common, signer: event.payload.signed ? unitName : null },
+      }
+  }
+}
+
+export type Recipient = { channel: Channel; recipient: string; unusable: string | null }
+
+/**
+ * The addresses to send to. A mobile number becomes 84xxxxxxxxx, the form brandname SMS gateways take;
+ * a landline or a malformed address is kept with the reason it is not used.
+ */
+export function recipientsOf(contact: Pick<Contact, 'email' | 'phone'>): Recipient[] {
+  const recipients: Recipient[] = []
+  const email = contact.email?.trim().toLowerCase()
+  if (email) {
+    recipients.push({
+      channel: Channel.email,
+      recipient: email,
+      unusable: /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? null : 'Địa chỉ thư điện tử không hợp lệ.',
+    })
+  }
+  const digits = contact.phone?.replace(/[\s.+()-]/g, '')
+  if (digits) {
+    const mobile = /^(?:0|84)([35789]\d{8})$/.exec(digits)
+    recipients.push(
+      mobile
+        ? { channel: Channel.sms, recipient: `84${mobile[1]}`, unusable: null }
+        : {
+            channel: Channel.sms,
+            recipient: digits,
+            unusable: 'Không phải số điện thoại di động Việt Nam; không nhắn tin được.',
+          },
+    )
+  }
+  return recipients
+}
+
+/** An address as the pages show it: enough to recognise, not enough to harvest. */
+export function maskRecipient(channel: Channel, recipient: string): string {
+  if (channel === Channel.email) {
+    const at = recipient.lastIndexOf('@')
+    if (at < 1) return '***'
+    return `${recipient[0]}***${recipient.slice(at)}`
+  }
+  const local = recipient.startsWith('84') ? `0${recipient.slice(2)}` : recipient
+  if (local.length < 7) return '***'
+  return `${local.slice(0, 3)}****${local.slice(-3)}`
+}

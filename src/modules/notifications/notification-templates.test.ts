@@ -1,0 +1,271 @@
+import { describe, expect, it } from 'vitest'
+import {
+  formatVietnamTime,
+  maskRecipient,
+  messageFor,
+  recipientsOf,
+  templateOfStatusChange,
+  type Contact,
+  type NotificationEvent,
+} from './notification-plan.js'
+import {
+  gsm7Length,
+  renderEmail,
+  renderSms,
+  SMS_LIMIT,
+  Template,
+  templates,
+  toGsm7,
+  type TemplateVars,
+} from './notification-templates.js'
+
+const GSM7 = /^[@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-./0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà^{}\\[~\]|€]*$/
+
+// Long but real values: the longest kind of code, a province portal address, a long procedure and unit name.
+const longest: TemplateVars = {
+  code: '000.00.00.H14-261127-0001',
+  procedureName:
+    'Đăng ký khai sinh kết hợp đăng ký thường trú, cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi (liên thông)',
+  unitName: 'Ủy ban nhân dân phường Thục Phán',
+  dueAt: '17:00 ngày 02/12/2026',
+  note: 'Bổ sung bản sao giấy khai sinh có chứng thực và xác nhận nơi cư trú của người yêu cầu',
+  amount: '1.500.000 đồng',
+  method: 'thanh toán trực tuyến',
+  paidAt: '09:00 ngày 27/11/2026',
+  reference: 'BL-2026-000123',
+  trackUrl: 'https://dichvucong.caobang.gov.vn/track',
+  dossierUrl: 'https://dichvucong.caobang.gov.vn/dossiers/000.00.00.H14-261127-0001',
+  portal: 'dichvucong.caobang.gov.vn',
+  collectAt: 'Ủy ban nhân dân phường Thục Phán',
+  signer: 'Ủy ban nhân dân phường Thục Phán',
+}
+
+const contact: Contact = {
+  dossierCode: '000.00.00.H14-261127-0001',
+  unitId: '6f1f7c8e-1d2b-4c3a-9e8f-0a1b2c3d4e5f',
+  channel: 'online',
+  userId: '0d6f3c1e-2b4a-4f8e-9c7d-1a2b3c4d5e6f',
+  email: 'An.Nguyen@Example.vn',
+  phone: '0912000001',
+  procedureName: 'Xác nhận tình trạng hôn nhân',
+}
+
+const statusChanged = (
+  action: string,
+  status: string,
+  note: string | null = null,
+): NotificationEvent & { topic: 'dossier.status_changed' } => ({
+  seq: 7,
+  topic: 'dossier.status_changed',
+  payload: {
+    code: contact.dossierCode,
+    procedureCode: '1.004873',
+    unitId: contact.unitId,
+    status,
+    nationalStatus: 2,
+    action,
+    at: '2026-11-27T02:00:00.000Z',
+    channel: 'online',
+    receivedAt: '2026-11-27T02:00:00.000Z',
+    dueAt: '2026-12-02T10:00:00.000Z',
+    finishedAt: null,
+    feeAmount: 15000,
+    files: 2,
+    applicantUserId: contact.userId,
+    applicantEmail: contact.email,
+    applicantPhone: contact.phone,
+    procedureName: contact.procedureName,
+    note,
+  },
+})
+
+describe('e-mail templates', () => {
+  it('writes every template in Vietnamese with the code in the subject, a greeting and the footer', () => {
+    for (const name of Object.values(Template)) {
+      const mail = renderEmail(name, longest)
+      expect(mail.subject, name).toContain(longest.code)
+      expect(mail.text, name).toMatch(/^Kính gửi Ông\/Bà,\n\n/)
+      expect(mail.text, name).toContain('Cổng Dịch vụ công tỉnh Cao Bằng')
+      expect(mail.html, name).toMatch(/^<!doctype html>/)
+      expect(mail.version, name).toBe(templates[name].version)
+    }
+  })
+
+  it('leaves out a paragraph whose value is missing, such as the tracking link without PUBLIC_URL', () => {
+    const withLinks = renderEmail(Template.received, longest)
+    expect(withLinks.text).toContain('Tra cứu tình trạng hồ sơ bằng mã hồ sơ và số điện thoại: https://')
+    const without = renderEmail(Template.received, { ...longest, trackUrl: null, dossierUrl: null })
+    expect(without.text).not.toContain('Tra cứu')
+    expect(without.text).not.toContain('{')
+    expect(without.text).toContain('Ngày hẹn trả kết quả: 17:00 ngày 02/12/2026')
+  })
+
+  it('escapes values in the HTML and makes links of the addresses', () => {
+    const mail = renderEmail(Template.rejected, { ...longest, note: 'Thiếu <b>giấy tờ</b> & "chữ ký"' })
+    expect(mail.html).toContain('Lý do: Thiếu &lt;b&gt;giấy tờ&lt;/b&gt; &amp; &quot;chữ ký&quot;')
+    expect(mail.html).toContain(`<a href="${longest.dossierUrl}">${longest.dossierUrl}</a>`)
+    expect(mail.text).toContain('Lý do: Thiếu <b>giấy tờ</b> & "chữ ký"')
+  })
+
+  it('refuses to render a subject without its values', () => {
+    expect(() => renderEmail(Template.received, { ...longest, code: null })).toThrow(/subject/)
+  })
+})
+
+describe('SMS templates', () => {
+  it('fits every template in one GSM-7 message of 160 characters, without diacritics', () => {
+    for (const name of Object.values(Template)) {
+      const sms = renderSms(name, longest)!
+      expect(gsm7Length(sms.text), `${name}: ${sms.text}`).toBeLessThanOrEqual(SMS_LIMIT)
+      expect(sms.text, name).toMatch(GSM7)
+      expect(sms.text, name).toContain(longest.code)
+    }
+  })
+
+  it('shortens a long reason with "..." and keeps the rest of the message', () => {
+    const note = 'Bổ sung '.repeat(40)
+    const sms = renderSms(Template.supplementRequested, { ...longest, note })!
+    expect(gsm7Length(sms.text)).toBeLessThanOrEqual(SMS_LIMIT)
+    expect(gsm7Length(sms.text)).toBeGreaterThan(SMS_LIMIT - 3)
+    expect(sms.text).toMatch(
+      /^DVC Cao Bang: ho so 000\.00\.00\.H14-261127-0001 can bo sung: Bo sung .*\.\.\.\. Nop bo sung tai dichvucong\.caobang\.gov\.vn hoac Bo phan mot cua\.$/,
+    )
+    const short = renderSms(Template.rejected, { ...longest, note })!
+    expect(gsm7Length(short.text)).toBeLessThanOrEqual(SMS_LIMIT)
+    expect(short.text).toMatch(/ Ly do: Bo sung Bo sung .*\.\.\.$/)
+  })
+
+  it('keeps the link when the reason is short enough', () => {
+    const sms = renderSms(Template.supplementRequested, {
+      ...longest,
+      note: 'Bổ sung bản sao giấy khai sinh',
+    })!
+    expect(sms.text).toBe(
+      'DVC Cao Bang: ho so 000.00.00.H14-261127-0001 can bo sung: Bo sung ban sao giay khai sinh. Nop bo sung tai dichvucong.caobang.gov.vn hoac Bo phan mot cua.',
+    )
+  })
+
+  it('uses the variant without a link when there is none', () => {
+    const sms = renderSms(Template.supplementRequested, {
+      ...longest,
+      note: 'Bổ sung bản sao giấy khai sinh',
+      portal: null,
+    })!
+    expect(sms.text).toBe(
+      'DVC Cao Bang: ho so 000.00.00.H14-261127-0001 can bo sung: Bo sung ban sao giay khai sinh. Nop tai Bo phan mot cua.',
+    )
+  })
+
+  it('turns Vietnamese into GSM-7 and counts extension characters twice', () => {
+    expect(toGsm7('Đồng Khê – “Quảng Hòa” … Trùng Khánh')).toBe('Dong Khe - "Quang Hoa" ... Trung Khanh')
+    expect(toGsm7('Hạ Lang 😀')).toBe('Ha Lang ?')
+    expect(gsm7Length('a{b}€')).toBe(8)
+  })
+})
+
+describe('which message an event calls for', () => {
+  it('maps the actions that change something for the applicant, and only those', () => {
+    expect(templateOfStatusChange({ action: 'submit', status: 'submitted' })).toBe(Template.submitted)
+    expect(templateOfStatusChange({ action: 'receive', status: 'received' })).toBe(Template.received)
+    expect(templateOfStatusChange({ action: 'request_supplement', status: 'supplement_requested' })).toBe(
+      Template.supplementRequested,
+    )
+    expect(templateOfStatusChange({ action: 'extend', status: 'in_progress' })).toBe(Template.extended)
+    expect(templateOfStatusChange({ action: 'approve', status: 'approved' })).toBe(Template.resultReady)
+    expect(templateOfStatusChange({ action: 'reject', status: 'rejected' })).toBe(Template.rejected)
+    for (const action of ['forward', 'send_back', 'provide_supplement', 'withdraw', 'return_result'])
+      expect(templateOfStatusChange({ action, status: 'in_progress' }), action).toBeNull()
+  })
+
+  it('gives the dossier page only to an applicant with an account, and links only with PUBLIC_URL', () => {
+    const links = { publicUrl: 'https://dichvucong.caobang.gov.vn/' }
+    const online = messageFor(statusChanged('receive', 'received'), contact, 'UBND phường Thục Phán', links)!
+    expect(online.vars).toMatchObject({
+      dossierUrl: `https://dichvucong.caobang.gov.vn/dossiers/${contact.dossierCode}`,
+      trackUrl: 'https://dichvucong.caobang.gov.vn/track',
+      portal: 'dichvucong.caobang.gov.vn',
+      dueAt: '17:00 ngày 02/12/2026',
+      collectAt: null,
+    })
+    const counter = messageFor(
+      statusChanged('approve', 'approved'),
+      { ...contact, userId: null, channel: 'counter' },
+      'UBND phường Thục Phán',
+      { publicUrl: undefined },
+    )!
+    expect(counter.template).toBe(Template.resultReady)
+    expect(counter.vars).toMatchObject({
+      dossierUrl: null,
+      portal: null,
+      trackUrl: null,
+      collectAt: 'UBND phường Thục Phán',
+    })
+    const text = renderEmail(counter.template, counter.vars).text
+    expect(text).toContain('Mời Ông/Bà đến nhận kết quả tại Bộ phận Tiếp nhận và Trả kết quả của UBND phường')
+    expect(text).not.toContain('Kết quả điện tử')
+  })
+
+  it('writes the amount and time of a payment, and says nothing for a paper result handed over', () => {
+    const paid = messageFor(
+      {
+        seq: 9,
+        topic: 'dossier.fee_paid',
+        payload: {
+          code: contact.dossierCode,
+          unitId: contact.unitId,
+          amount: 15000,
+          online: false,
+          at: '2026-11-27T02:05:00.000Z',
+        },
+      },
+      contact,
+      'UBND phường Thục Phán',
+      { publicUrl: undefined },
+    )!
+    expect(paid.vars).toMatchObject({
+      amount: '15.000 đồng',
+      paidAt: '09:05 ngày 27/11/2026',
+      method: 'nộp tiền mặt tại Bộ phận Tiếp nhận và Trả kết quả',
+      reference: null,
+    })
+    const result = (electronic: boolean): NotificationEvent => ({
+      seq: 10,
+      topic: 'dossier.result_issued',
+      payload: {
+        code: contact.dossierCode,
+        procedureCode: '1.004873',
+        unitId: contact.unitId,
+        electronic,
+        signed: true,
+        at: '2026-12-01T02:00:00.000Z',
+      },
+    })
+    expect(messageFor(result(false), contact, 'UBND', { publicUrl: undefined })).toBeNull()
+    expect(messageFor(result(true), contact, 'UBND', { publicUrl: undefined })).toMatchObject({
+      template: Template.resultIssued,
+      vars: { signer: 'UBND' },
+    })
+  })
+
+  it('formats times in Cao Bằng whatever the server time zone', () => {
+    expect(formatVietnamTime('2026-12-31T17:30:00.000Z')).toBe('00:30 ngày 01/01/2027')
+  })
+})
+
+describe('recipients', () => {
+  it('sends SMS to mobile numbers as 84…, and keeps a landline or a bad address with the reason', () => {
+    expect(recipientsOf({ email: ' An.Nguyen@Example.vn ', phone: '0912 000 001' })).toEqual([
+      { channel: 'email', recipient: 'an.nguyen@example.vn', unusable: null },
+      { channel: 'sms', recipient: '84912000001', unusable: null },
+    ])
+    const [email, landline] = recipientsOf({ email: 'an.nguyen@', phone: '02063851234' })
+    expect(email?.unusable).toMatch(/không hợp lệ/)
+    expect(landline).toMatchObject({ recipient: '02063851234', unusable: expect.stringMatching(/di động/) })
+    expect(recipientsOf({ email: null, phone: null })).toEqual([])
+  })
+
+  it('masks addresses for the pages', () => {
+    expect(maskRecipient('email', 'an.nguyen@example.vn')).toBe('a***@example.vn')
+    expect(maskRecipient('sms', '84912000001')).toBe('091****001')
+  })
+})
