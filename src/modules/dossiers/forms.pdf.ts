@@ -51,8 +51,8 @@ async function open(size: 'A4' | 'A5' | 'A4landscape', no: FormNo, unit: Unit, a
   return pdf
 }
 
-function applicantLines(pdf: PdfWriter, dossier: DossierRow) {
-  pdf.text(`Ông/Bà (tổ chức): ${dossier.applicant_name}`, { size: 9 })
+function applicantLines(pdf: PdfWriter, dossier: DossierRow, label = 'Ông/Bà (tổ chức)') {
+  pdf.text(`${label}: ${dossier.applicant_name}`, { size: 9 })
   if (dossier.applicant_address) pdf.text(`Địa chỉ: ${dossier.applicant_address}`, { size: 9 })
   const contact = [
     dossier.applicant_phone ? `Số điện thoại: ${dossier.applicant_phone}` : '',
@@ -84,8 +84,7 @@ export async function receiptPdf(input: {
   const received = local(dossier.received_at)
   const due = local(dossier.due_at)
   pdf.text(`Bộ phận tiếp nhận và trả kết quả: ${unit.name}`, { size: 9 })
-  pdf.text('Tiếp nhận hồ sơ của:', { size: 9 })
-  applicantLines(pdf, dossier)
+  applicantLines(pdf, dossier, 'Tiếp nhận hồ sơ của')
   pdf.text(`Nội dung yêu cầu giải quyết: ${dossier.procedure_name} (mã thủ tục ${dossier.procedure_code})`, {
     size: 9,
   })
