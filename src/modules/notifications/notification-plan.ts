@@ -114,7 +114,7 @@ export function messageFor(
       }
     }
     case 'dossier.fee_paid': {
-      // Read when the event carries it (the receipt number or the provider's transaction reference).
+      // The receipt number, or the provider's transaction reference.
       const reference = (event.payload as { reference?: unknown }).reference
       return {
         template: Template.feePaid,

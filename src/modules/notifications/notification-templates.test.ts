@@ -215,6 +215,7 @@ describe('which message an event calls for', () => {
           unitId: contact.unitId,
           amount: 15000,
           online: false,
+          reference: 'BL-2026-0007',
           at: '2026-11-27T02:05:00.000Z',
         },
       },
@@ -226,7 +227,7 @@ describe('which message an event calls for', () => {
       amount: '15.000 đồng',
       paidAt: '09:05 ngày 27/11/2026',
       method: 'nộp tiền mặt tại Bộ phận Tiếp nhận và Trả kết quả',
-      reference: null,
+      reference: 'BL-2026-0007',
     })
     const result = (electronic: boolean): NotificationEvent => ({
       seq: 10,
