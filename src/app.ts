@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { createCalendarModule } from './modules/calendar/index.js'
 import { createCatalogueModule } from './modules/catalogue/index.js'
+import { createDocumentsModule, identityPeople } from './modules/documents/index.js'
 import { createDossiersModule } from './modules/dossiers/index.js'
 import { createIdentityModule } from './modules/identity/index.js'
 import { createNotificationsModule } from './modules/notifications/index.js'
@@ -57,32 +58,12 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   const organisation = createOrganisationModule(deps)
   const mailer = createMailer(config, app.log)
   const identity = createIdentityModule({ ...deps, organisation: organisation.service, mailer })
-  const portal = createPortalModule(deps)
-  const calendar = createCalendarModule(deps)
-  const catalogue = createCatalogueModule({ ...deps, organisation: organisation.service })
-  const signing = new SigningKeys({
-    dir: config.signingDir,
-    passphrase: config.signingPassword,
-    generateTestCertificates: config.signingTestCertificates,
-    clock,
-  })
-  const verification = createVerificationModule({ config, signing })
-  const files = {
-    store: openObjectStore(config),
-    scanner: openScanner(config),
-    maxBytes: config.uploadMaxBytes,
-  }
-  const dossiers = createDossiersModule({
+  const documents = createDocumentsModule({
     ...deps,
     files,
-    signing,
     organisation: organisation.service,
-    catalogue: catalogue.service,
     calendar: calendar.calendar,
-    applicantProfile: async (userId) => {
-      const user = await identity.auth.getProfile(userId)
-      return { citizenId: user.citizen_id, phone: user.phone, email: user.email }
-    },
+    people: identityPeople(identity.users),
   })
   const payments = createPaymentsModule({
     ...deps,
@@ -109,6 +90,7 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   await app.register(calendar.routes)
   await app.register(catalogue.routes)
   await app.register(dossiers.routes)
+  await app.register(documents.routes)
   await app.register(payments.routes)
   await app.register(notifications.routes)
   await app.register(verification.routes)
@@ -130,6 +112,7 @@ export async function buildApp({ config, database, clock = systemClock, logger }
       await api.register(calendar.api)
       await api.register(catalogue.api)
       await api.register(dossiers.api)
+      await api.register(documents.api)
       await api.register(payments.api)
       await api.register(verification.api)
     },

@@ -91,6 +91,17 @@ export function adminRoutes(users: UsersService, db: Db, clock: Clock) {
             ) : (
               ''
             )}
+            {[Permission.documentsRegister, Permission.documentsAssign, Permission.documentsProcess].some(
+              (p) => can(actor, p),
+            ) ? (
+              <li>
+                <a href="/admin/documents" safe>
+                  {t('officialDocuments')}
+                </a>
+              </li>
+            ) : (
+              ''
+            )}
             <li>
               <a href="/admin/units" safe>
                 {t('manageUnits')}

@@ -81,6 +81,7 @@ export const messages = defineMessages(
     subtree: 'Gồm các đơn vị trực thuộc',
     adminTools: 'Quản trị',
     dossierQueue: 'Hồ sơ cần xử lý',
+    officialDocuments: 'Văn bản đến, giao việc và xử lý',
     manageUnits: 'Quản lý đơn vị',
     manageUsers: 'Quản lý người dùng',
     auditLog: 'Nhật ký kiểm toán',
@@ -121,6 +122,7 @@ export const messages = defineMessages(
     role_unit_leader: 'Lãnh đạo đơn vị',
     role_unit_admin: 'Quản trị đơn vị',
     role_system_admin: 'Quản trị hệ thống',
+    role_clerk: 'Văn thư',
   },
   {
     loginTitle: 'Sign in',
@@ -202,6 +204,7 @@ export const messages = defineMessages(
     subtree: 'Including subordinate units',
     adminTools: 'Administration',
     dossierQueue: 'Dossiers to handle',
+    officialDocuments: 'Incoming documents, assignment and processing',
     manageUnits: 'Manage units',
     manageUsers: 'Manage users',
     auditLog: 'Audit log',
@@ -242,6 +245,7 @@ export const messages = defineMessages(
     role_unit_leader: 'Unit leader',
     role_unit_admin: 'Unit administrator',
     role_system_admin: 'System administrator',
+    role_clerk: 'Records clerk (văn thư)',
   },
 )
 

@@ -56,6 +56,15 @@ export const DEMO_ACCOUNTS: {
     label: 'Chuyên viên — Sở Khoa học và Công nghệ',
   },
   {
+    username: 'vanthu.sokhcn',
+    fullName: 'Triệu Thị Thu',
+    kind: 'official',
+    unitKey: 'so-khcn',
+    role: 'clerk',
+    includeSubtree: false,
+    label: 'Văn thư — Sở Khoa học và Công nghệ',
+  },
+  {
     username: 'motcua.thucphan',
     fullName: 'Đàm Văn Lực',
     kind: 'official',
@@ -90,6 +99,15 @@ export const DEMO_ACCOUNTS: {
     role: 'unit_admin',
     includeSubtree: false,
     label: 'Quản trị đơn vị — UBND phường Thục Phán',
+  },
+  {
+    username: 'vanthu.thucphan',
+    fullName: 'Lý Văn Sơn',
+    kind: 'official',
+    unitKey: 'phuong-thuc-phan',
+    role: 'clerk',
+    includeSubtree: false,
+    label: 'Văn thư — UBND phường Thục Phán',
   },
   {
     username: 'congdan',

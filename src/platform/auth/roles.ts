@@ -6,6 +6,8 @@ export const Role = {
   unitLeader: 'unit_leader',
   unitAdmin: 'unit_admin',
   systemAdmin: 'system_admin',
+  /** Văn thư: registers incoming official documents. */
+  clerk: 'clerk',
 } as const
 export type Role = (typeof Role)[keyof typeof Role]
 export const ROLES = Object.values(Role)
@@ -22,6 +24,9 @@ export const Permission = {
   dossiersReceive: 'dossiers.receive',
   dossiersProcess: 'dossiers.process',
   dossiersApprove: 'dossiers.approve',
+  documentsRegister: 'documents.register',
+  documentsAssign: 'documents.assign',
+  documentsProcess: 'documents.process',
 } as const
 export type Permission = (typeof Permission)[keyof typeof Permission]
 
@@ -32,8 +37,15 @@ const official = [P.backofficeAccess, P.unitsRead] as const
 export const rolePermissions = {
   citizen: [],
   receiving_officer: [...official, P.dossiersReceive, P.personalDataRead],
-  specialist: [...official, P.dossiersProcess, P.personalDataRead],
-  unit_leader: [...official, P.dossiersApprove, P.usersRead, P.personalDataRead],
+  specialist: [...official, P.dossiersProcess, P.personalDataRead, P.documentsProcess],
+  unit_leader: [
+    ...official,
+    P.dossiersApprove,
+    P.usersRead,
+    P.personalDataRead,
+    P.documentsAssign,
+    P.documentsProcess,
+  ],
   unit_admin: [...official, P.usersRead, P.usersManage, P.rolesAssign, P.unitsManage, P.personalDataRead],
   system_admin: [
     ...official,
@@ -44,10 +56,18 @@ export const rolePermissions = {
     P.personalDataRead,
     P.auditRead,
   ],
+  clerk: [...official, P.documentsRegister],
 } as const satisfies Record<Role, readonly Permission[]>
 
 /** Roles an assigner may hand out: nobody grants more than they hold. */
 export const assignableBy = {
-  unit_admin: [Role.receivingOfficer, Role.specialist, Role.unitLeader, Role.unitAdmin],
-  system_admin: [Role.receivingOfficer, Role.specialist, Role.unitLeader, Role.unitAdmin, Role.systemAdmin],
+  unit_admin: [Role.receivingOfficer, Role.specialist, Role.unitLeader, Role.unitAdmin, Role.clerk],
+  system_admin: [
+    Role.receivingOfficer,
+    Role.specialist,
+    Role.unitLeader,
+    Role.unitAdmin,
+    Role.systemAdmin,
+    Role.clerk,
+  ],
 } as const satisfies Partial<Record<Role, readonly Role[]>>

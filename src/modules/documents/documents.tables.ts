@@ -1,0 +1,138 @@
+import type { ColumnType, Generated } from 'kysely'
+import type {
+  AssignmentRole,
+  AssignmentStatus,
+  Confidentiality,
+  DocumentStatus,
+  Source,
+  Urgency,
+} from './document-rules.js'
+import type { EdxmlOrgan, EdxmlResponseFor } from './edxml.js'
+
+/** The edXML header fields without a column of their own, kept for re-export. */
+export type EdxmlExtra = {
+  documentId: string
+  from: EdxmlOrgan
+  to: EdxmlOrgan[]
+  typeCode: number
+  toPlaces: string[]
+  sphereOfPromulgation: string
+  typerNotation: string
+  promulgationAmount: number | null
+  pageAmount: number | null
+  appendixes: string[]
+  responseFor: EdxmlResponseFor[]
+  steeringType: number
+}
+
+export type DocumentTables = {
+  document_types: {
+    code: string
+    name: string
+    abbreviation: string | null
+    edxml_type: number | null
+    kind: 'administrative' | 'normative'
+    sort: number
+  }
+  document_registers: {
+    id: Generated<string>
+    unit_id: string
+    year: number
+    direction: 'incoming'
+    name: string
+    is_default: Generated<boolean>
+    created_by: string | null
+    created_at: Generated<Date>
+  }
+  document_counters: { register_id: string; last: number }
+  documents: {
+    id: Generated<string>
+    direction: 'incoming'
+    unit_id: string
+    register_id: string
+    number: number
+    received_at: Date
+    source: Source
+    code_number: string
+    code_notation: string
+    issued_on: string
+    issue_place: string | null
+    issuer_name: string
+    issuer_code: string | null
+    type_code: string
+    summary: string
+    content: string | null
+    signer_name: string | null
+    signer_position: string | null
+    signer_competence: string | null
+    urgency: Urgency
+    confidentiality: Confidentiality
+    restricted: ColumnType<boolean, never, never>
+    due_on: string | null
+    status: DocumentStatus
+    completed_at: Date | null
+    dedupe_key: string
+    duplicate_of: string | null
+    edxml: ColumnType<EdxmlExtra | null, string | null, string | null>
+    created_by: string | null
+    created_at: Generated<Date>
+    updated_at: Generated<Date>
+  }
+  document_files: {
+    id: Generated<string>
+    document_id: string
+    position: number
+    kind: 'scan' | 'electronic'
+    file_name: string
+    description: string | null
+    content_id: string
+    mime: string
+    size: number
+    sha256: string
+    object_key: string
+    scanned: boolean
+    uploaded_by: string | null
+    uploaded_at: Date
+  }
+  document_assignments: {
+    id: Generated<string>
+    document_id: string
+    assignee_unit_id: string | null
+    assignee_user_id: string | null
+    assignee_name: string
+    role: AssignmentRole
+    due_at: Date | null
+    note: string | null
+    status: AssignmentStatus
+    forwarded_from: string | null
+    assigned_by: string | null
+    assigned_by_name: string | null
+    assigned_at: Date
+    reported_at: Date | null
+    finished_at: Date | null
+  }
+  document_history: {
+    id: Generated<number>
+    document_id: string
+    seq: number
+    action: string
+    assignment_id: string | null
+    actor_id: string | null
+    actor_name: string | null
+    note: string | null
+    details: ColumnType<Record<string, unknown>, string | undefined, never>
+    at: Date
+  }
+  document_status_messages: {
+    id: Generated<number>
+    document_id: string
+    to_organ_id: string
+    status_code: string
+    description: string
+    xml: string
+    created_at: Date
+    sent_at: Date | null
+    attempts: Generated<number>
+    last_error: string | null
+  }
+}
