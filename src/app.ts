@@ -7,10 +7,12 @@ import { createCatalogueModule } from './modules/catalogue/index.js'
 import { createDocumentsModule, identityPeople } from './modules/documents/index.js'
 import { createDossiersModule } from './modules/dossiers/index.js'
 import { createIdentityModule } from './modules/identity/index.js'
+import { createIndicatorsModule, type IndicatorTopic } from './modules/indicators/index.js'
 import { createNotificationsModule } from './modules/notifications/index.js'
 import { createOrganisationModule } from './modules/organisation/index.js'
 import { createPaymentsModule } from './modules/payments/index.js'
 import { createPortalModule } from './modules/portal/index.js'
+import { createSsoModule } from './modules/sso/index.js'
 import { createVerificationModule } from './modules/verification/index.js'
 import { chainAudit } from './platform/audit/audit.js'
 import { systemClock, type Clock } from './platform/clock.js'
@@ -58,6 +60,36 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   const organisation = createOrganisationModule(deps)
   const mailer = createMailer(config, app.log)
   const identity = createIdentityModule({ ...deps, organisation: organisation.service, mailer })
+  const sso = createSsoModule({ ...deps, auth: identity.auth, log: app.log })
+  // Expired provider records and retired keys go; a key rotation done from the CLI is picked up.
+  jobs.runner.every('sso.maintain', 60_000, () => sso.service.maintain())
+  const portal = createPortalModule(deps)
+  const calendar = createCalendarModule(deps)
+  const catalogue = createCatalogueModule({ ...deps, organisation: organisation.service })
+  const signing = new SigningKeys({
+    dir: config.signingDir,
+    passphrase: config.signingPassword,
+    generateTestCertificates: config.signingTestCertificates,
+    clock,
+  })
+  const verification = createVerificationModule({ config, signing })
+  const files = {
+    store: openObjectStore(config),
+    scanner: openScanner(config),
+    maxBytes: config.uploadMaxBytes,
+  }
+  const dossiers = createDossiersModule({
+    ...deps,
+    files,
+    signing,
+    organisation: organisation.service,
+    catalogue: catalogue.service,
+    calendar: calendar.calendar,
+    applicantProfile: async (userId) => {
+      const user = await identity.auth.getProfile(userId)
+      return { citizenId: user.citizen_id, phone: user.phone, email: user.email }
+    },
+  })
   const documents = createDocumentsModule({
     ...deps,
     files,
@@ -65,6 +97,16 @@ export async function buildApp({ config, database, clock = systemClock, logger }
     calendar: calendar.calendar,
     people: identityPeople(identity.users),
   })
+  const indicators = createIndicatorsModule({
+    ...deps,
+    organisation: organisation.service,
+    catalogue: catalogue.service,
+  })
+  jobs.outbox.subscribe<IndicatorTopic>(
+    indicators.consumer.name,
+    indicators.consumer.topics,
+    indicators.consumer.handle,
+  )
   const payments = createPaymentsModule({
     ...deps,
     jobs,
@@ -86,12 +128,14 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   // Pages for people.
   await app.register(portal.routes)
   await app.register(identity.routes)
+  await app.register(sso.routes)
   await app.register(organisation.routes)
   await app.register(calendar.routes)
   await app.register(catalogue.routes)
   await app.register(dossiers.routes)
   await app.register(documents.routes)
   await app.register(payments.routes)
+  await app.register(indicators.routes)
   await app.register(notifications.routes)
   await app.register(verification.routes)
 
@@ -114,6 +158,7 @@ export async function buildApp({ config, database, clock = systemClock, logger }
       await api.register(dossiers.api)
       await api.register(documents.api)
       await api.register(payments.api)
+      await api.register(indicators.api)
       await api.register(verification.api)
     },
     { prefix: '/api/v1' },

@@ -4,6 +4,7 @@ import { openConfiguredDatabase } from './database.js'
 import { createCatalogueModule, readImportFile } from './modules/catalogue/index.js'
 import { createIdentityModule } from './modules/identity/index.js'
 import { createOrganisationModule } from './modules/organisation/index.js'
+import { runSsoCommand, SSO_USAGE } from './modules/sso/index.js'
 import { SYSTEM_CONTEXT, verifyAudit } from './platform/audit/audit.js'
 import { randomToken } from './platform/auth/tokens.js'
 import { ROLES, type Role } from './platform/auth/roles.js'
@@ -25,6 +26,7 @@ const USAGE = `Cách dùng / usage: npm run cli -- <lệnh>
   audit verify                           kiểm tra chuỗi băm của nhật ký kiểm toán
   catalogue import TỆP [--format json|csv]   nhập thủ tục hành chính; dòng lỗi được báo, dòng đúng vẫn được nhập
   catalogue export [--format json|csv] [--out TỆP]
+${SSO_USAGE}
 Vai trò / roles: ${ROLES.join(', ')}`
 
 const CLI_CONTEXT = { ...SYSTEM_CONTEXT, actorLabel: 'cli' }
@@ -249,6 +251,10 @@ async function main(argv: string[]): Promise<number> {
       }
       break
     }
+    case 'sso':
+      return withDatabase(config, ({ db }) =>
+        runSsoCommand([sub ?? '', ...rest], { db, config, clock: systemClock }, CLI_CONTEXT),
+      )
     case 'help':
     case '--help':
       console.log(USAGE)

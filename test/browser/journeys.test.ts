@@ -191,6 +191,30 @@ describeInBrowser('browser journeys', { timeout: 180_000 }, () => {
     }
   })
 
+  it('reuses documents from the citizen’s data store in a new application instead of uploading them again', async () => {
+    const page = await freshPage()
+    await logIn(page, 'congdan')
+    await page.goto('/procedures/1.004873/apply/unit')
+    await page.getByLabel('Nơi nộp hồ sơ').selectOption({ label: 'Ủy ban nhân dân phường Thục Phán' })
+    await submit(page, 'Tiếp tục')
+    // The form starts from the account: name and ID number are already there.
+    expect(await page.locator('#applicantIdNumber').inputValue()).toBe('004090000001')
+    await page.locator('#applicantBirthDate').fill('1990-05-01')
+    await page.locator('#currentMaritalStatus').selectOption({ index: 1 })
+    await page.locator('#purpose').selectOption({ index: 1 })
+    await submit(page, 'Tiếp tục')
+    for (const index of [0, 3]) {
+      const reuse = page.locator(`#reuse-${index}`)
+      const stored = await reuse.locator('option').nth(1).getAttribute('value')
+      await reuse.selectOption(stored)
+    }
+    await submit(page, 'Tải lên và tiếp tục')
+    expect(await text(page, 'h1')).toBe('Bước 4/4: Kiểm tra trước khi nộp')
+    await submit(page, 'Nộp hồ sơ')
+    expect(await text(page, '.notice')).toMatch(/Mã hồ sơ của bạn/)
+    expect(await page.locator('ul.files li').count()).toBe(2)
+  })
+
   it('lets an official sign in through the form and see the back office with their unit and role', async () => {
     const page = await freshPage()
     await logIn(page, 'chuyenvien.sokhcn')

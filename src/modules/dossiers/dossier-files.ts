@@ -151,12 +151,16 @@ export function listDossierFiles(q: Queryable, dossierId: string) {
     .execute()
 }
 
-/** The documents an applicant uploaded (online or as supplements), one row per distinct content, newest first. */
+/**
+ * The documents an applicant submitted with their dossiers (online or as supplements), one row per distinct
+ * content, newest first. Files of a draft are not stored documents yet.
+ */
 export async function listStoredFiles(q: Queryable, ownerId: string) {
   const rows = await t(q)
     .selectFrom('dossier_files')
     .selectAll()
     .where('owner_id', '=', ownerId)
+    .where('dossier_id', 'is not', null)
     .where('purpose', 'in', ['application', 'supplement'])
     .orderBy('uploaded_at', 'desc')
     .limit(500)

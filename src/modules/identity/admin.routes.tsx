@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { verifyAudit, listAudit } from '../../platform/audit/audit.js'
 import { authorize, can, UnauthenticatedError, type Actor } from '../../platform/auth/actor.js'
-import { Permission } from '../../platform/auth/roles.js'
+import { Permission, Role } from '../../platform/auth/roles.js'
 import type { Clock } from '../../platform/clock.js'
 import type { Db } from '../../platform/db/database.js'
 import { ValidationError, type FieldErrors } from '../../platform/http/errors.js'
@@ -42,6 +42,7 @@ export function adminRoutes(users: UsersService, db: Db, clock: Clock) {
   return async function routes(app: FastifyInstance) {
     app.get(paths.backoffice, async (request, reply) => {
       const actor = requireOfficial(request)
+      const isSystemAdmin = actor.grants.some((g) => g.role === Role.systemAdmin)
       const ctx = app.pageContext(request, reply)
       const t = translator(messages, ctx.lang)
       return sendPage(
@@ -91,6 +92,31 @@ export function adminRoutes(users: UsersService, db: Db, clock: Clock) {
             ) : (
               ''
             )}
+            {[Permission.dossiersReceive, Permission.dossiersProcess, Permission.dossiersApprove].some((p) =>
+              can(actor, p),
+            ) || isSystemAdmin ? (
+              <li>
+                <a href="/admin/indicators" safe>
+                  {t('indicators')}
+                </a>
+              </li>
+            ) : (
+              ''
+            )}
+            {isSystemAdmin ? (
+              <li>
+                <a href="/admin/sso/clients" safe>
+                  {t('ssoClients')}
+                </a>
+              </li>
+            ) : (
+              ''
+            )}
+            <li>
+              <a href="/account/apps" safe>
+                {t('myApps')}
+              </a>
+            </li>
             {[Permission.documentsRegister, Permission.documentsAssign, Permission.documentsProcess].some(
               (p) => can(actor, p),
             ) ? (

@@ -41,6 +41,8 @@ export class LoginError extends AppError {
 }
 
 export type LoginResult = { sessionToken: string; stage: SessionStage; user: UserRow }
+/** Told of each ended platform session; must not throw (a sign-out always succeeds). */
+export type LogoutListener = (event: { userId: string; sessionId: string }) => Promise<void>
 export type SessionInfo = { sessionId: string; stage: SessionStage; userId: string }
 
 const TOKEN_PREFIX = 'cbp_'
@@ -370,8 +372,14 @@ export function createAuthService(deps: AuthDeps) {
     }
   }
 
+  const logoutListeners: LogoutListener[] = []
+  /** Another module's reaction to a sign-out (single sign-on tells the applications); run after the commit. */
+  function onLogout(listener: LogoutListener): void {
+    logoutListeners.push(listener)
+  }
+
   async function logout(sessionId: string, ctx: AuditContext): Promise<void> {
-    await inTransaction(db, async (tx) => {
+    const deleted = await inTransaction(db, async (tx) => {
       const deleted = await t(tx)
         .deleteFrom('sessions')
         .where('id', '=', sessionId)
@@ -379,7 +387,11 @@ export function createAuthService(deps: AuthDeps) {
         .executeTakeFirst()
       if (deleted)
         await appendAudit(tx, ctx, { action: 'auth.logout', objectType: 'user', objectId: deleted.user_id })
+      return deleted
     })
+    if (deleted) {
+      for (const listener of logoutListeners) await listener({ userId: deleted.user_id, sessionId })
+    }
   }
 
   async function changePassword(
@@ -600,6 +612,7 @@ export function createAuthService(deps: AuthDeps) {
     disableTotp,
     resolveSession,
     logout,
+    onLogout,
     changePassword,
     registerCitizen,
     createToken,
