@@ -8,7 +8,7 @@ export default defineConfig({
     // Each embedded database takes ~0.8 GB; two workers fit the 2-core machines.
     maxWorkers: 2,
     testTimeout: 30_000,
-    hookTimeout: 60_000,
+    hookTimeout: 120_000,
     // Counts and names each test, which CI reads.
     reporters: ['default'],
   },

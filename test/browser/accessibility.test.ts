@@ -26,10 +26,10 @@ beforeAll(async () => {
   const page = await administrator.newPage()
   await logIn(page, 'quantri')
   await page.close()
-}, 60_000)
+}, 180_000)
 afterAll(async () => {
   await rig?.close()
-}, 60_000)
+}, 180_000)
 
 /** The serious and critical violations on the page, one readable line per element, so they can be fixed. */
 async function seriousViolations(page: Page): Promise<string[]> {
@@ -56,7 +56,7 @@ async function scan(context: BrowserContext, path: string, prepare?: (page: Page
   }
 }
 
-describeInBrowser('accessibility (axe, WCAG 2.1 A and AA)', { timeout: 60_000 }, () => {
+describeInBrowser('accessibility (axe, WCAG 2.1 A and AA)', { timeout: 120_000 }, () => {
   describe('public pages', () => {
     it.each([
       '/',

@@ -21,10 +21,10 @@ let context: BrowserContext | undefined
 beforeAll(async () => {
   if (skipBrowser) return
   rig = await startBrowserRig()
-}, 60_000)
+}, 180_000)
 afterAll(async () => {
   await rig?.close()
-}, 60_000)
+}, 180_000)
 afterEach(async () => {
   await context?.close()
   context = undefined

@@ -21,10 +21,10 @@ beforeAll(async () => {
   rig = await startBrowserRig()
   // The gateway's notice reaches the platform through the job queue, as on a server.
   await rig.t.app.jobs.start()
-}, 60_000)
+}, 180_000)
 afterAll(async () => {
   await rig?.close()
-}, 60_000)
+}, 180_000)
 afterEach(async () => {
   await context?.close()
   context = undefined
@@ -53,7 +53,7 @@ async function applyOnline(page: Page): Promise<string> {
   return /Mã hồ sơ của bạn: (\S+)\./.exec(await text(page, '.notice'))![1]!
 }
 
-describeInBrowser('paying a fee online', { timeout: 90_000 }, () => {
+describeInBrowser('paying a fee online', { timeout: 180_000 }, () => {
   it('lets a citizen pay in the sandbox gateway and download a signed receipt in Vietnamese', async () => {
     context = await rig.newContext({ acceptDownloads: true })
     const page = await context.newPage()
