@@ -6,7 +6,7 @@ import { openPostgres, type Database } from '../src/platform/db/database.js'
 
 // Crash safety on the real PostgreSQL server: it runs in the CI pass that sets DATABASE_URL.
 const serverUrl = process.env.DATABASE_URL
-const name = `cb_test_crash_${randomBytes(4).toString('hex')}`
+const name = `cb_test_${process.env.TEST_RUN_ID ?? 'x'}_crash_${randomBytes(4).toString('hex')}`
 const port = 3900 + Math.floor(Math.random() * 90)
 let url = ''
 let server: ChildProcess | undefined

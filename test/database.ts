@@ -8,7 +8,7 @@ export async function createTestDatabase(): Promise<Database> {
   const serverUrl = process.env.DATABASE_URL
   const template = process.env.TEST_PG_TEMPLATE
   if (serverUrl && template) {
-    const name = `cb_test_${randomBytes(6).toString('hex')}`
+    const name = `cb_test_${process.env.TEST_RUN_ID ?? 'x'}_${randomBytes(6).toString('hex')}`
     const admin = await openPostgres(serverUrl, 1)
     await sql.raw(`create database ${name} template ${template}`).execute(admin.db)
     await admin.close()

@@ -13,7 +13,10 @@ import { migrate } from '../src/platform/db/migrate.js'
 export default async function setup() {
   const serverUrl = process.env.DATABASE_URL
   if (serverUrl) {
-    const template = `cb_test_tpl_${process.pid}`
+    // Names carry this run's id, so two runs on one server (CI beside a developer's run) never drop each other's.
+    const run = `${process.pid}`
+    process.env.TEST_RUN_ID = run
+    const template = `cb_test_tpl_${run}`
     const admin = await openPostgres(serverUrl, 1)
     await sql.raw(`drop database if exists ${template}`).execute(admin.db)
     await sql.raw(`create database ${template}`).execute(admin.db)
@@ -26,7 +29,9 @@ export default async function setup() {
     return async () => {
       const dbs = await sql<{
         datname: string
-      }>`select datname from pg_database where datname like ${`cb_test_%`}`.execute(admin.db)
+      }>`select datname from pg_database where datname like ${`cb\\_test\\_${run}\\_%`} or datname = ${template}`.execute(
+        admin.db,
+      )
       for (const { datname } of dbs.rows) {
         await sql.raw(`drop database if exists ${datname} with (force)`).execute(admin.db)
       }
