@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { ssoRoutes } from './sso.routes.js'
 import { createSsoService, type SsoDeps } from './sso.service.js'
 
-export type { SsoService } from './sso.service.js'
+export type { BearerIdentity, SsoService } from './sso.service.js'
 export type { ClientInput, ClientRow } from './sso.clients.js'
 export { parseClientInput } from './sso.clients.js'
 export { issuerOf } from './sso.service.js'

@@ -22,6 +22,9 @@ type BackchannelClient = {
   backchannelLogout(sub: string, sid: string): Promise<void>
 }
 
+/** Who presented a bearer token: the registered client, and the official when the token was issued to one. */
+export type BearerIdentity = { clientId: string; accountId?: string; scope: string[]; expiresAt: Date }
+
 type Authorization = { sid?: string; grantId?: string; persistsLogout?: boolean }
 
 /** The issuer the applications are configured with: the platform's public address with the mount path. */
@@ -154,7 +157,28 @@ export function createSsoService(deps: SsoDeps) {
     await refresh()
   }
 
+  /**
+   * The client (and, for a person's token, the account) behind a bearer access token issued by this provider,
+   * for the platform's own resource servers (the LGSP gateway, the publish/subscribe API). Undefined when the
+   * token is unknown, expired or revoked, or its client was disabled since.
+   */
+  async function authenticateBearer(token: string): Promise<BearerIdentity | undefined> {
+    if (!token || token.length > 512) return undefined
+    const p = provider ?? (await refresh())
+    const found =
+      (await p.ClientCredentials.find(token).catch(() => undefined)) ??
+      (await p.AccessToken.find(token).catch(() => undefined))
+    if (!found?.clientId || found.isExpired) return undefined
+    const client = await p.Client.find(found.clientId).catch(() => undefined)
+    if (!client) return undefined
+    const scope = typeof found.scope === 'string' ? found.scope.split(' ').filter(Boolean) : []
+    const accountId =
+      'accountId' in found && typeof found.accountId === 'string' ? found.accountId : undefined
+    return { clientId: found.clientId, accountId, scope, expiresAt: new Date((found.exp ?? 0) * 1000) }
+  }
+
   return {
+    authenticateBearer,
     keys,
     clients,
     issuer,
