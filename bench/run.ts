@@ -13,6 +13,7 @@ import { sql } from 'kysely'
 import { appendAudit, chainAudit, SYSTEM_CONTEXT, verifyAudit } from '../src/platform/audit/audit.js'
 import { openEmbedded, openPostgres } from '../src/platform/db/database.js'
 import { migrate } from '../src/platform/db/migrate.js'
+import { documentBench } from './documents.js'
 import { dossierBench } from './dossiers.js'
 import { indicatorBench } from './indicators.js'
 import { ssoBench } from './sso.js'
@@ -215,6 +216,9 @@ if (process.env.BENCH_SKIP_POSTGRES !== '1') {
     ...(await indicatorBench(
       process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     )),
+  )
+  lines.push(
+    ...(await documentBench(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')),
   )
 }
 
