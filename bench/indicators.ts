@@ -12,6 +12,7 @@ import * as projection from '../src/modules/indicators/indicators.repository.js'
 import { INDICATOR_TOPICS, INDICATORS_CONSUMER } from '../src/modules/indicators/index.js'
 import { COUNTERS, type Counter } from '../src/modules/indicators/indicators.tables.js'
 import { openPostgres, type Db } from '../src/platform/db/database.js'
+import { consumerLag } from '../src/platform/jobs/index.js'
 
 const PORT = 3919
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
@@ -232,7 +233,7 @@ export async function indicatorBench(serverUrl: string): Promise<string[]> {
             await Promise.all([
               projection.sumCounters(db.db, ids, s.from, s.to),
               projection.countOpen(db.db, ids, new Date()),
-              projection.projectionLag(db.db, INDICATORS_CONSUMER, INDICATOR_TOPICS),
+              consumerLag(db.db, INDICATORS_CONSUMER, INDICATOR_TOPICS),
             ])
             samples.push(performance.now() - t0)
           }

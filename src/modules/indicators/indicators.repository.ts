@@ -178,23 +178,3 @@ export async function countOpen(q: Queryable, unitIds: readonly string[], now: D
     group by unit_id`.execute(q)
   return result.rows
 }
-
-/**
- * How far the projection is behind the outbox: committed events after the consumer's cursor that it reads, and
- * whether some committed events are not yet numbered. Reads only the platform's outbox tables.
- */
-export async function projectionLag(
-  q: Queryable,
-  consumer: string,
-  topics: readonly string[],
-): Promise<{ pending: number; unsequenced: boolean }> {
-  const result = await sql<{ pending: number; unsequenced: boolean }>`
-    select
-      (select count(*)::int from outbox
-        where seq > coalesce((select last_seq from outbox_cursors where consumer = ${consumer}), 0)
-          and topic = any(${[...topics]}::text[])) as pending,
-      exists (select 1 from outbox where seq is null and topic = any(${[...topics]}::text[])) as unsequenced`.execute(
-    q,
-  )
-  return result.rows[0]!
-}

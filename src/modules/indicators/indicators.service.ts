@@ -4,6 +4,7 @@ import { localDateOf } from '../../platform/calendar/index.js'
 import { NotFoundError, ValidationError, type FieldErrors } from '../../platform/http/errors.js'
 import { isUuid } from '../../platform/ids.js'
 import type { ModuleDeps } from '../../platform/module.js'
+import { consumerLag } from '../../platform/jobs/index.js'
 import type { CatalogueService, Procedure } from '../catalogue/index.js'
 import type { OrganisationService, OrgUnit, OrgUnitType } from '../organisation/index.js'
 import { INDICATORS_CONSUMER } from './indicators.consumer.js'
@@ -299,7 +300,7 @@ export function createIndicatorsService({ db, clock, organisation, catalogue }: 
       repo.sumCounters(db, ids, period.from, period.to),
       repo.countOpen(db, ids, now),
       procedureCoverage(subtree),
-      repo.projectionLag(db, INDICATORS_CONSUMER, INDICATOR_TOPICS),
+      consumerLag(db, INDICATORS_CONSUMER, INDICATOR_TOPICS),
     ])
 
     // Each unit of the subtree adds to the total and to the child of `unit` it sits under.

@@ -5,7 +5,14 @@ import type { JobsLog } from './poll-loop.js'
 import { JobRunner } from './runner.js'
 
 export { JobState, type JobsTables } from './jobs.tables.js'
-export { jobStats, retryDead, type ConsumerStats, type JobStats, type QueueStats } from './jobs.stats.js'
+export {
+  consumerLag,
+  jobStats,
+  retryDead,
+  type ConsumerStats,
+  type JobStats,
+  type QueueStats,
+} from './jobs.stats.js'
 export { OutboxDispatcher, type OutboxEvent, type SubscribeOptions, type Topic } from './outbox-dispatcher.js'
 export { TimeoutError, type JobsLog } from './poll-loop.js'
 export {

@@ -70,6 +70,27 @@ export async function jobStats(db: Db): Promise<JobStats> {
 }
 
 /**
+ * How far one consumer is behind the outbox in the topics it reads: committed events after its cursor, and
+ * whether some committed events are not yet numbered (they will be, and then count). What a projection shows
+ * its readers as "figures up to date, or N events behind".
+ */
+export async function consumerLag(
+  db: Db,
+  consumer: string,
+  topics: readonly string[],
+): Promise<{ pending: number; unsequenced: boolean }> {
+  const result = await sql<{ pending: number; unsequenced: boolean }>`
+    select
+      (select count(*)::int from outbox
+        where seq > coalesce((select last_seq from outbox_cursors where consumer = ${consumer}), 0)
+          and topic = any(${[...topics]}::text[])) as pending,
+      exists (select 1 from outbox where seq is null and topic = any(${[...topics]}::text[])) as unsequenced`.execute(
+    db,
+  )
+  return result.rows[0]!
+}
+
+/**
  * Gives a dead job a fresh set of attempts, due now; its last error stays until the next attempt.
  * Throws NotFoundError when no dead job has this id, ConflictError when a live job with the same
  * singleton key already exists.
