@@ -59,6 +59,8 @@ export type Config = Readonly<{
   paymentProvider: PaymentProviderName
   /** The sandbox gateway's HMAC secret when set; otherwise derived from SECRET_KEY (`paymentSandboxSecret`). */
   paymentSandboxSecret: string | undefined
+  /** How often pending payments older than the gateway's 15 minutes are settled by asking the gateway. */
+  paymentRecheckMs: number
   /** An HTTP SMS gateway (brandname SMS) taking POST {to, text} with a bearer token; without it no SMS is sent. */
   smsGateway: SmsGatewaySettings | undefined
   /** Attempts to deliver one notification (e-mail or SMS) before it is given up as failed. */
@@ -255,6 +257,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
         : undefined,
     notificationMaxAttempts: int('NOTIFICATION_MAX_ATTEMPTS', 8, 1, 50),
     notificationRetryMs: int('NOTIFICATION_RETRY_MS', 60_000, 10, 24 * 60 * 60_000),
+    paymentRecheckMs: int('PAYMENT_RECHECK_MS', 5 * 60_000, 100, 24 * 60 * 60_000),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

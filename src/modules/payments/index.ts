@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify'
+import { SYSTEM_CONTEXT } from '../../platform/audit/audit.js'
 import { paymentSandboxSecret } from '../../platform/config.js'
 import type { Jobs } from '../../platform/jobs/index.js'
 import type { PaymentProvider } from './payment-provider.js'
 import { paymentsApi } from './payments.api.js'
 import { paymentPaths } from './payments.paths.js'
 import { paymentsRoutes } from './payments.routes.js'
-import { createPaymentsService, type PaymentsDeps } from './payments.service.js'
+import { createPaymentsService, PAYMENT_WINDOW_MINUTES, type PaymentsDeps } from './payments.service.js'
 import { createSandboxGateway } from './sandbox-gateway.js'
 import { SandboxProvider } from './sandbox-provider.js'
 
@@ -68,6 +69,15 @@ export function createPaymentsModule(deps: PaymentsModuleDeps) {
   }
 
   const service = createPaymentsService({ ...deps, provider })
+  // Attempts past the payment window that the customer abandoned, and notices the gateway never delivered,
+  // are settled without a person.
+  deps.jobs.runner.every('payments.recheck', config.paymentRecheckMs, async () => {
+    await service.recheck(
+      null,
+      SYSTEM_CONTEXT,
+      new Date(deps.clock().getTime() - PAYMENT_WINDOW_MINUTES * 60_000),
+    )
+  })
   return {
     service,
     provider,

@@ -48,10 +48,16 @@ export function listForDossier(q: Queryable, dossierCode: string) {
 }
 
 /** Pending attempts, oldest first; `unitIds` null means every unit. */
-export async function listPending(q: Queryable, unitIds: readonly string[] | null, limit: number) {
+export async function listPending(
+  q: Queryable,
+  unitIds: readonly string[] | null,
+  limit: number,
+  createdBefore?: Date,
+) {
   if (unitIds?.length === 0) return []
   let query = t(q).selectFrom('payments').selectAll().where('status', '=', 'pending')
   if (unitIds) query = query.where('unit_id', 'in', unitIds)
+  if (createdBefore) query = query.where('created_at', '<', createdBefore)
   return query.orderBy('created_at').limit(limit).execute()
 }
 

@@ -432,8 +432,9 @@ export function createPaymentsService(deps: PaymentsDeps) {
   /**
    * Asks the provider about every pending attempt in the actor's units (all of them for the CLI and timers, when
    * `actor` is null) and finishes interrupted recordings. One attempt's unreachable provider does not stop the rest.
+   * `createdBefore` leaves younger attempts alone (the timer asks only about those past the gateway's 15 minutes).
    */
-  async function recheck(actor: Actor | null, ctx: AuditContext) {
+  async function recheck(actor: Actor | null, ctx: AuditContext, createdBefore?: Date) {
     const units = actor ? await reconcilingUnits(actor) : null
     const counts = {
       checked: 0,
@@ -444,7 +445,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
       unreachable: 0,
       recorded: 0,
     }
-    for (const payment of await repo.listPending(db, units, 500)) {
+    for (const payment of await repo.listPending(db, units, 500, createdBefore)) {
       let status: TransactionStatus
       try {
         status = await provider.queryStatus({
@@ -466,7 +467,10 @@ export function createPaymentsService(deps: PaymentsDeps) {
       await recordOnDossier(payment, systemContext(ctx.ip, ctx.requestId))
       counts.recorded++
     }
-    await appendAudit(db, ctx, { action: 'payment.rechecked', details: counts })
+    // A person's recheck is always recorded; the timer's only when it found something.
+    if (actor || counts.checked + counts.unreachable + counts.recorded > 0) {
+      await appendAudit(db, ctx, { action: 'payment.rechecked', details: counts })
+    }
     return counts
   }
 
