@@ -9,7 +9,7 @@ const NAME = /^(\d{4})_[a-z0-9]+_[a-z0-9_]+\.sql$/
 export type Migration = { version: string; name: string; sql: string }
 
 export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
-  return readdirSync(dir)
+  const migrations = readdirSync(dir)
     .filter((file) => file.endsWith('.sql'))
     .sort()
     .map((file) => {
@@ -17,6 +17,16 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
       if (!match) throw new Error(`Tên migration không hợp lệ: ${file} (expected NNNN_<module>_<what>.sql)`)
       return { version: match[1]!, name: file, sql: readFileSync(`${dir}/${file}`, 'utf8') }
     })
+  // The number is what schema_migrations records: a second file with the same number would never run.
+  for (let i = 1; i < migrations.length; i++) {
+    const [before, file] = [migrations[i - 1]!, migrations[i]!]
+    if (before.version === file.version) {
+      throw new Error(
+        `Hai migration cùng số ${file.version}: ${before.name} và ${file.name} (two migrations share a number; give the newer one the next free number)`,
+      )
+    }
+  }
+  return migrations
 }
 
 /**
