@@ -1,5 +1,3 @@
-import type { Readable } from 'node:stream'
-import type { FastifyReply } from 'fastify'
 import type { Lang } from '../../platform/i18n/index.js'
 
 /** A multi-line field in the style of the kernel's TextField: label, hint, error, described-by. */
@@ -110,26 +108,8 @@ export function formatSize(bytes: number, lang: Lang): string {
   return `${(bytes / 1024 / 1024).toLocaleString(locale, { maximumFractionDigits: 1 })} MB`
 }
 
-/** Sends a stored file as a download; the browser must never render it in our origin. */
-export function sendFile(
-  reply: FastifyReply,
-  file: { fileName: string; mime: string },
-  body: Readable | Buffer | string,
-) {
-  const ascii = file.fileName
-    .normalize('NFD')
-    .replace(/[^\x20-\x7e]/g, '_')
-    .replace(/"/g, '')
-  return reply
-    .header('content-type', file.mime)
-    .header(
-      'content-disposition',
-      `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`,
-    )
-    .header('x-content-type-options', 'nosniff')
-    .header('cache-control', 'private, no-store')
-    .send(body)
-}
+/** Stored files go out as downloads, as everywhere in the platform. */
+export { sendDownload as sendFile } from '../../platform/http/download.js'
 
 /** "DD/MM/YYYY" of a day stored as YYYY-MM-DD. */
 export const dayText = (day: string | null | undefined) => (day ? day.split('-').reverse().join('/') : '')

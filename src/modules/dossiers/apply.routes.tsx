@@ -10,7 +10,7 @@ import { CsrfField, ErrorSummary, SelectField } from '../../platform/views/compo
 import { Layout } from '../../platform/views/layout.js'
 import type { FormField } from '../catalogue/index.js'
 import { dossierPaths } from './dossier-paths.js'
-import { sendFile } from './dossiers.routes.js'
+import { sendDownload } from '../../platform/http/download.js'
 import { DocumentUploads, formatSize } from './documents.view.js'
 import { FormFields } from './form-fields.view.js'
 import type { DossiersService } from './dossiers.service.js'
@@ -306,7 +306,7 @@ export function applyRoutes(dossiers: DossiersService, config: Config) {
         auditContext(request),
         (request.params as { id: string }).id,
       )
-      return sendFile(reply, file, stream)
+      return sendDownload(reply, file, stream)
     })
 
     async function renderCheck(

@@ -11,7 +11,7 @@ import type { DossierForms } from './dossier-forms.js'
 import type { DossierResult } from './dossier-results.js'
 import { Action, nationalStatus, statusLabel } from './dossier-workflow.js'
 import type { DossierRow } from './dossiers.repository.js'
-import { sendFile } from './dossiers.routes.js'
+import { sendDownload } from '../../platform/http/download.js'
 import { DOSSIER_FORMS, type FormNo } from './forms.pdf.js'
 import type { DossiersService } from './dossiers.service.js'
 
@@ -256,10 +256,7 @@ export function dossiersApi(
       async (request, reply) => {
         const { code, no } = request.params as { code: string; no: FormNo }
         const pdf = await forms.dossierForm(actorOf(request), auditContext(request), code, no)
-        return reply
-          .type('application/pdf')
-          .header('content-disposition', `inline; filename="${pdf.fileName}"`)
-          .send(Buffer.from(pdf.bytes))
+        return sendDownload(reply, { fileName: pdf.fileName, mime: 'application/pdf' }, pdf.bytes, 'inline')
       },
     )
 
@@ -345,7 +342,7 @@ export function dossiersApi(
           code,
           id,
         )
-        return sendFile(reply, result, stream)
+        return sendDownload(reply, result, stream)
       },
     )
 
@@ -424,7 +421,7 @@ export function dossiersApi(
       async (request, reply) => {
         const { code, id } = request.params as { code: string; id: string }
         const { file, stream } = await dossiers.openFile(actorOf(request), auditContext(request), id, code)
-        return sendFile(reply, file, stream)
+        return sendDownload(reply, file, stream)
       },
     )
 

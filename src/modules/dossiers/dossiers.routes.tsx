@@ -1,9 +1,9 @@
-import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { authorize, can, UnauthenticatedError, type Actor } from '../../platform/auth/actor.js'
 import { Permission } from '../../platform/auth/roles.js'
 import type { Config } from '../../platform/config.js'
 import { AppError, ValidationError, type FieldErrors } from '../../platform/http/errors.js'
+import { sendDownload } from '../../platform/http/download.js'
 import { auditContext, redirectWithFlash, sendPage } from '../../platform/http/plugin.js'
 import { readMultipart } from '../../platform/http/uploads.js'
 import { common } from '../../platform/i18n/common.js'
@@ -27,24 +27,6 @@ import type { DossierForms } from './dossier-forms.js'
 import { DOSSIER_FORMS, FORMS, type FormNo } from './forms.pdf.js'
 
 type Form = Record<string, string | undefined>
-
-/** Sends a stored file as a download; the browser must never render it in our origin. */
-export function sendFile(
-  reply: FastifyReply,
-  file: Pick<DossierFile, 'fileName' | 'mime'>,
-  stream: Readable,
-) {
-  const ascii = file.fileName.normalize('NFD').replace(/[^\x20-\x7e]/g, '_')
-  return reply
-    .header('content-type', file.mime)
-    .header(
-      'content-disposition',
-      `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`,
-    )
-    .header('x-content-type-options', 'nosniff')
-    .header('cache-control', 'private, no-store')
-    .send(stream)
-}
 
 function requireActor(request: FastifyRequest): Actor {
   if (!request.actor) throw new UnauthenticatedError()
@@ -838,7 +820,7 @@ export function dossiersRoutes(
       const actor = requireActor(request)
       const { code, id } = request.params as { code: string; id: string }
       const { result, stream } = await dossiers.openResult(actor, auditContext(request), code, id)
-      return sendFile(reply, { fileName: result.fileName, mime: result.mime }, stream)
+      return sendDownload(reply, { fileName: result.fileName, mime: result.mime }, stream)
     })
 
     app.post('/dossiers/:code/rating', async (request, reply) => {
@@ -871,15 +853,11 @@ export function dossiersRoutes(
       const actor = requireActor(request)
       const { code, id } = request.params as { code: string; id: string }
       const { file, stream } = await dossiers.openFile(actor, auditContext(request), id, code)
-      return sendFile(reply, file, stream)
+      return sendDownload(reply, file, stream)
     })
 
     const sendPdf = (reply: FastifyReply, pdf: { bytes: Uint8Array; fileName: string }) =>
-      reply
-        .type('application/pdf')
-        .header('content-disposition', `inline; filename="${pdf.fileName}"`)
-        .header('cache-control', 'private, no-store')
-        .send(Buffer.from(pdf.bytes))
+      sendDownload(reply, { fileName: pdf.fileName, mime: 'application/pdf' }, pdf.bytes, 'inline')
 
     app.get('/dossiers/:code/receipt', async (request, reply) => {
       const { code } = request.params as { code: string }

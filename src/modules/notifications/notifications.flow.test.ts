@@ -243,7 +243,7 @@ beforeAll(async () => {
         .map((f: { name: string; options: string[] }) => [f.name, f.options[0]]),
     ),
   }
-}, 60_000)
+})
 afterAll(async () => {
   await t?.close()
   await new Promise<void>((resolve) => mail.server.close(() => resolve()))

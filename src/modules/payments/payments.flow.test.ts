@@ -90,7 +90,7 @@ beforeAll(async () => {
     ),
   }
   pdf = await samplePdf()
-}, 60_000)
+})
 afterAll(async () => {
   await t?.close()
   await gateway.close()

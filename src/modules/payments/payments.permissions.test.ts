@@ -92,7 +92,7 @@ beforeAll(async () => {
     },
   })
   code = created.json().code as string
-}, 60_000)
+})
 afterAll(() => t?.close())
 
 describe('who may see and pay a dossier’s fee', () => {

@@ -23,7 +23,7 @@ beforeAll(async () => {
   expect((t.app.server.address() as AddressInfo).port).toBeGreaterThan(0)
   await t.app.jobs.start()
   token = await apiToken(t, 'congdan')
-}, 60_000)
+})
 afterAll(() => t?.close())
 
 async function submitDossier(): Promise<string> {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { UnauthenticatedError, type Actor } from '../../platform/auth/actor.js'
 import type { Config } from '../../platform/config.js'
 import { AppError, type FieldErrors } from '../../platform/http/errors.js'
+import { sendDownload } from '../../platform/http/download.js'
 import { auditContext, redirectWithFlash, sendPage } from '../../platform/http/plugin.js'
 import { common } from '../../platform/i18n/common.js'
 import { translator } from '../../platform/i18n/index.js'
@@ -304,11 +305,11 @@ export function paymentsRoutes(payments: PaymentsService, options: PaymentsRoute
         auditContext(request),
         (request.params as { code: string }).code,
       )
-      return reply
-        .type('application/pdf')
-        .header('content-disposition', `attachment; filename="bien-lai-${payment.dossier_code}.pdf"`)
-        .header('cache-control', 'private, no-store')
-        .send(Buffer.from(pdf))
+      return sendDownload(
+        reply,
+        { fileName: `bien-lai-${payment.dossier_code}.pdf`, mime: 'application/pdf' },
+        pdf,
+      )
     })
 
     app.get(paymentPaths.reconciliation, async (request, reply) => {
