@@ -10,18 +10,15 @@ import { common } from '../../platform/i18n/common.js'
 import { translator } from '../../platform/i18n/index.js'
 import { CsrfField, ErrorSummary, SelectField, TextField } from '../../platform/views/components.js'
 import type { PageContext } from '../../platform/views/context.js'
-import { formatDateTime, formatDay } from '../../platform/views/format.js'
+import { formatDateTime } from '../../platform/views/format.js'
 import { Layout } from '../../platform/views/layout.js'
 import type { CatalogueService } from '../catalogue/index.js'
 import type { OrganisationService } from '../organisation/index.js'
-import type { DossierFile } from './dossier-files.js'
 import { actionLabel, statusLabel, type Action } from './dossier-workflow.js'
 import { messages, type DossierKey } from './dossiers.locales.js'
 import type { DossiersService } from './dossiers.service.js'
-import { DataStorePage, RatingForm, ResultForms } from './results.view.js'
-import { DocumentUploads, formatSize } from './documents.view.js'
-import { FormFields } from './form-fields.view.js'
-import { rulesById } from './one-stop-rules.js'
+import { DataStorePage } from './results.view.js'
+import { DossierPage } from './dossier.view.js'
 import { dossierPaths } from './dossier-paths.js'
 import type { DossierForms } from './dossier-forms.js'
 import { DOSSIER_FORMS, FORMS, type FormNo } from './forms.pdf.js'
@@ -37,7 +34,7 @@ export function dossiersRoutes(
   dossiers: DossiersService,
   catalogue: CatalogueService,
   organisation: OrganisationService,
-  { secretKey, uploadMaxBytes }: Pick<Config, 'secretKey' | 'uploadMaxBytes'>,
+  { secretKey }: Pick<Config, 'secretKey'>,
   forms: DossierForms,
 ) {
   return async function routes(app: FastifyInstance) {
@@ -223,202 +220,6 @@ export function dossiersRoutes(
       )
     })
 
-    async function renderCounter(
-      request: FastifyRequest,
-      reply: FastifyReply,
-      actor: Actor,
-      values: Form,
-      errors?: FieldErrors,
-      status = 200,
-      scans: readonly DossierFile[] = [],
-    ) {
-      const ctx = app.pageContext(request, reply)
-      const t = translator(messages, ctx.lang)
-      const [{ items: procedures }, units] = await Promise.all([
-        catalogue.search({}, 100),
-        organisation.listUnits({ activeOn: catalogue.today() }),
-      ])
-      const receiving = units.filter((u) => can(actor, Permission.dossiersReceive, u))
-      const procedure = values.procedureCode
-        ? procedures.find((p) => p.code === values.procedureCode)
-        : undefined
-      return sendPage(
-        reply,
-        <Layout ctx={ctx} title={t('newCounter')}>
-          <h1 safe>{t('newCounter')}</h1>
-          <ErrorSummary errors={errors} title={translator(common, ctx.lang)('errorSummaryTitle')} />
-          <form
-            method={procedure ? 'post' : 'get'}
-            action={dossierPaths.counter}
-            enctype={procedure ? 'multipart/form-data' : undefined}
-            novalidate
-          >
-            {procedure ? <CsrfField token={ctx.csrf} /> : ''}
-            {scans.length > 0 ? (
-              <input
-                type="hidden"
-                name="kept"
-                value={scans.map((f) => `${f.documentIndex ?? ''}:${f.id}`).join(',')}
-              />
-            ) : (
-              ''
-            )}
-            <SelectField
-              name="procedureCode"
-              label={t('chooseProcedure')}
-              emptyLabel="—"
-              options={procedures.map((p) => ({ value: p.code, label: `${p.code} — ${p.name}` }))}
-              value={values.procedureCode}
-              error={errors?.procedureCode}
-              required
-            />
-            <SelectField
-              name="unitId"
-              label={t('chooseUnit')}
-              emptyLabel="—"
-              options={receiving.map((u) => ({ value: u.id, label: u.name }))}
-              value={values.unitId ?? (receiving.length === 1 ? receiving[0]!.id : undefined)}
-              error={errors?.unitId}
-              required
-            />
-            {procedure ? (
-              <>
-                <TextField
-                  name="applicant.name"
-                  label={t('applicantName')}
-                  value={values['applicant.name']}
-                  error={errors?.['applicant.name']}
-                  required
-                />
-                <TextField
-                  name="applicant.idNumber"
-                  label={t('applicantId')}
-                  value={values['applicant.idNumber']}
-                  error={errors?.['applicant.idNumber']}
-                  inputmode="numeric"
-                />
-                <TextField
-                  name="applicant.phone"
-                  label={t('applicantPhone')}
-                  value={values['applicant.phone']}
-                  error={errors?.['applicant.phone']}
-                  type="tel"
-                />
-                <TextField
-                  name="applicant.email"
-                  label={t('applicantEmail')}
-                  value={values['applicant.email']}
-                  error={errors?.['applicant.email']}
-                  type="email"
-                />
-                <TextField
-                  name="applicant.address"
-                  label={t('applicantAddress')}
-                  value={values['applicant.address']}
-                  error={errors?.['applicant.address']}
-                />
-                <h2 safe>{t('formData')}</h2>
-                <FormFields fields={procedure.form} values={values} errors={errors} prefix="form." />
-                <h2 safe>{t('scans')}</h2>
-                <p class="hint" safe>
-                  {t('scansHint')}
-                </p>
-                <DocumentUploads
-                  documents={procedure.documents}
-                  files={scans}
-                  errors={errors}
-                  maxBytes={uploadMaxBytes}
-                  lang={ctx.lang}
-                  allowRemove
-                />
-                <button type="submit" safe>
-                  {t('receive')}
-                </button>
-              </>
-            ) : (
-              <button type="submit" class="secondary" safe>
-                {t('next')}
-              </button>
-            )}
-          </form>
-        </Layout>,
-        status,
-      )
-    }
-
-    app.get(dossierPaths.counter, async (request, reply) => {
-      const actor = requireActor(request)
-      authorize(actor, Permission.dossiersReceive)
-      return renderCounter(request, reply, actor, request.query as Form)
-    })
-    app.post(dossierPaths.counter, { config: { multipart: true } }, async (request, reply) => {
-      const actor = requireActor(request)
-      authorize(actor, Permission.dossiersReceive)
-      const errors: FieldErrors = {}
-      const uploaded: DossierFile[] = []
-      // Scans are stored as they stream in; a form sent back for corrections keeps them (field "kept").
-      const body = !request.isMultipart()
-        ? ((request.body ?? {}) as Record<string, string>)
-        : await readMultipart(request, secretKey, async (file, fields) => {
-            const index = /^doc-(\d{1,3})$/.exec(file.field)?.[1]
-            if (index === undefined || !fields.procedureCode) return
-            try {
-              uploaded.push(
-                await dossiers.upload(actor, {
-                  ...file,
-                  purpose: 'scan',
-                  document: { procedureCode: fields.procedureCode, index: Number(index) },
-                }),
-              )
-            } catch (error) {
-              if (!(error instanceof ValidationError)) throw error
-              errors[file.field] = error.message
-            }
-          })
-      const kept = await dossiers.unattachedFiles(
-        actor,
-        (body.kept ?? '')
-          .split(',')
-          .map((pair) => pair.split(':')[1] ?? '')
-          .filter(Boolean),
-      )
-      let scans = [...kept, ...uploaded]
-      if (body.remove) {
-        await dossiers.removeFile(actor, body.remove)
-        scans = scans.filter((f) => f.id !== body.remove)
-        return renderCounter(request, reply, actor, body, errors, 200, scans)
-      }
-      if (Object.keys(errors).length > 0)
-        return renderCounter(request, reply, actor, body, errors, 422, scans)
-      const pick = (prefix: string) =>
-        Object.fromEntries(
-          Object.entries(body)
-            .filter(([k]) => k.startsWith(prefix))
-            .map(([k, v]) => [k.slice(prefix.length), v]),
-        )
-      try {
-        const { dossier } = await dossiers.submit(actor, auditContext(request), {
-          procedureCode: body.procedureCode,
-          unitId: body.unitId,
-          channel: 'counter',
-          applicant: pick('applicant.'),
-          form: pick('form.'),
-          documents: scans
-            .filter((f) => f.documentIndex !== null)
-            .map((f) => ({ document: f.documentIndex, fileId: f.id })),
-        })
-        return redirectWithFlash(
-          reply,
-          dossierPaths.dossier(dossier.code),
-          translator(messages, request.lang)('received', { code: dossier.code }),
-        )
-      } catch (error) {
-        if (error instanceof ValidationError)
-          return renderCounter(request, reply, actor, body, error.fields, 422, scans)
-        throw error
-      }
-    })
-
     async function renderDossier(
       request: FastifyRequest,
       reply: FastifyReply,
@@ -427,13 +228,9 @@ export function dossiersRoutes(
       status = 200,
     ) {
       const actor = requireActor(request)
-      const { dossier, steps, history, actions, stepDueAt, files, results, rating } = await dossiers.get(
-        actor,
-        code,
-        auditContext(request),
-      )
+      const view = await dossiers.get(actor, code, auditContext(request))
+      const { dossier } = view
       const ctx = app.pageContext(request, reply)
-      const t = translator(messages, ctx.lang)
       const procedure = await catalogue
         .getInForce(dossier.procedure_code, dossier.counts_from)
         .catch(() => null)
@@ -445,288 +242,14 @@ export function dossiersRoutes(
       )
       return sendPage(
         reply,
-        <Layout ctx={ctx} title={dossier.code} wide>
-          <h1 safe>{dossier.code}</h1>
-          <p class="lead" safe>
-            {dossier.procedure_name}
-          </p>
-          <ErrorSummary errors={errors} title={translator(common, ctx.lang)('errorSummaryTitle')} />
-          <table>
-            <tbody>
-              <tr>
-                <th scope="row" safe>
-                  {t('status')}
-                </th>
-                <td>
-                  <strong>{statusLabel[dossier.status]}</strong>
-                </td>
-              </tr>
-              <tr>
-                <th scope="row" safe>
-                  {t('step')}
-                </th>
-                <td safe>{steps[dossier.step]?.label ?? ''}</td>
-              </tr>
-              <tr>
-                <th scope="row" safe>
-                  {t('applicant')}
-                </th>
-                <td safe>{dossier.applicant_name}</td>
-              </tr>
-              <tr>
-                <th scope="row" safe>
-                  {t('channel')}
-                </th>
-                <td safe>{t(`channel_${dossier.channel}` as DossierKey)}</td>
-              </tr>
-              <tr>
-                <th scope="row" safe>
-                  {t('receivedAt')}
-                </th>
-                <td
-                  safe
-                >{`${formatDateTime(dossier.received_at, ctx.lang)} (${formatDay(dossier.counts_from, ctx.lang)})`}</td>
-              </tr>
-              <tr>
-                <th scope="row" safe>
-                  {t('dueAt')}
-                </th>
-                <td safe>{formatDateTime(dossier.due_at, ctx.lang)}</td>
-              </tr>
-              {stepDueAt ? (
-                <tr>
-                  <th scope="row" safe>
-                    {t('stepDue')}
-                  </th>
-                  <td safe>{formatDateTime(stepDueAt, ctx.lang)}</td>
-                </tr>
-              ) : (
-                ''
-              )}
-              <tr>
-                <th scope="row" safe>
-                  {t('ruleVersion')}
-                </th>
-                <td safe>{rulesById(dossier.rule_version).legalBasis}</td>
-              </tr>
-              {dossier.fee_amount > 0 ? (
-                <tr>
-                  <th scope="row" safe>
-                    {t('fee')}
-                  </th>
-                  <td id="fee" safe>
-                    {`${dossier.fee_amount.toLocaleString('vi-VN')} đồng — ${
-                      dossier.fee_paid_at
-                        ? t(dossier.fee_paid_online ? 'feePaidOnline' : 'feePaidCash', {
-                            at: formatDateTime(dossier.fee_paid_at, ctx.lang),
-                            reference: dossier.fee_reference ?? '',
-                          })
-                        : t(
-                            dossier.fee_timing === 'before_result'
-                              ? 'feeDueBeforeResult'
-                              : 'feeDueBeforeIntake',
-                          )
-                    }`}
-                  </td>
-                </tr>
-              ) : (
-                ''
-              )}
-            </tbody>
-          </table>
-          {dossier.fee_amount > 0 && !dossier.fee_paid_at && dossier.applicant_user_id === actor.userId ? (
-            <p>
-              <a class="button" href={dossierPaths.pay(dossier.code)} safe>
-                {t('payOnline')}
-              </a>
-            </p>
-          ) : (
-            ''
-          )}
-          {dossier.fee_amount > 0 && !dossier.fee_paid_at && canReceive ? (
-            <form method="post" action={dossierPaths.cashPayment(dossier.code)} novalidate>
-              <CsrfField token={ctx.csrf} />
-              <TextField name="reference" label={t('cashReceipt')} error={errors?.reference} maxlength={60} />
-              <button type="submit" class="secondary" safe>
-                {t('recordCash')}
-              </button>
-            </form>
-          ) : (
-            ''
-          )}
-          <h2 safe>{t('forms')}</h2>
-          <ul class="forms">
-            {DOSSIER_FORMS.filter(
-              (no) =>
-                (no !== '02' || history.some((h) => h.action === 'request_supplement')) &&
-                (no !== '03' || history.some((h) => h.action === 'reject')) &&
-                (no !== '04' || history.some((h) => h.action === 'extend')),
-            ).map((no) => (
-              <li>
-                <a href={dossierPaths.form(dossier.code, no)} type="application/pdf" safe>
-                  {`Mẫu ${no}: ${FORMS[no]} (PDF, ${t('signed')})`}
-                </a>
-              </li>
-            ))}
-          </ul>
-          <h2 safe>{t('formData')}</h2>
-          <dl>
-            {Object.entries(dossier.form_data).map(([k, v]) => (
-              <>
-                <dt safe>{labels.get(k) ?? k}</dt>
-                <dd safe>{typeof v === 'boolean' ? (v ? t('yes') : t('no')) : String(v)}</dd>
-              </>
-            ))}
-          </dl>
-          <h2 safe>{t('files')}</h2>
-          {files.length === 0 ? (
-            <p class="muted" safe>
-              {t('noFiles')}
-            </p>
-          ) : (
-            <ul class="files">
-              {files.map((f) => (
-                <li>
-                  <span safe>{`${f.documentName || t('extraFile')}: `}</span>
-                  <a href={dossierPaths.file(dossier.code, f.id)} safe>
-                    {f.fileName}
-                  </a>{' '}
-                  <span
-                    class="muted"
-                    safe
-                  >{`(${formatSize(f.size, ctx.lang)}, ${formatDateTime(f.uploadedAt, ctx.lang)})`}</span>
-                </li>
-              ))}
-            </ul>
-          )}
-          <h2 safe>{t('results')}</h2>
-          {results.length === 0 ? (
-            <p class="muted" safe>
-              {t('noResults')}
-            </p>
-          ) : (
-            <ul class="results">
-              {results.map((r) => (
-                <li>
-                  <a href={dossierPaths.result(dossier.code, r.id)} safe>
-                    {r.title}
-                  </a>{' '}
-                  <span class="muted" safe>
-                    {`(${t(r.kind === 'electronic' ? 'resultElectronic' : 'resultScan')}${r.signed ? `, ${t('signed')}` : ''}${
-                      r.validUntil ? `, ${t('validUntil', { date: formatDay(r.validUntil, ctx.lang) })}` : ''
-                    })`}
-                  </span>
-                </li>
-              ))}
-            </ul>
-          )}
-          {canReceive && (dossier.status === 'approved' || dossier.status === 'returned') ? (
-            <ResultForms
-              code={dossier.code}
-              ctx={ctx}
-              errors={errors}
-              approved={dossier.status === 'approved'}
-            />
-          ) : (
-            ''
-          )}
-          {dossier.applicant_user_id === actor.userId && dossier.status === 'returned' ? (
-            <RatingForm code={dossier.code} ctx={ctx} errors={errors} rated={rating ?? null} />
-          ) : (
-            ''
-          )}
-          <h2 safe>{t('action')}</h2>
-          {actions.length === 0 ? (
-            <p safe>{t('noActions')}</p>
-          ) : (
-            <form
-              method="post"
-              action={dossierPaths.actions(dossier.code)}
-              enctype={actions.includes('provide_supplement') ? 'multipart/form-data' : undefined}
-              novalidate
-            >
-              <CsrfField token={ctx.csrf} />
-              <SelectField
-                name="action"
-                label={t('chooseAction')}
-                options={actions.map((a) => ({ value: a, label: actionLabel[a] }))}
-                error={errors?.action}
-                required
-              />
-              <TextField name="note" label={t('note')} error={errors?.note} maxlength={2000} />
-              {actions.includes('extend') ? (
-                <TextField name="days" label={t('days')} error={errors?.days} inputmode="numeric" />
-              ) : (
-                ''
-              )}
-              {actions.includes('provide_supplement') ? (
-                <div class={errors?.fileIds ? 'field field-error' : 'field'}>
-                  <label for="fileIds" safe>
-                    {t('supplementFiles')}
-                  </label>
-                  {errors?.fileIds ? (
-                    <p class="error-message" id="fileIds-error" safe>
-                      {errors.fileIds}
-                    </p>
-                  ) : (
-                    ''
-                  )}
-                  <input type="file" id="fileIds" name="files" multiple accept=".pdf,.jpg,.png" />
-                </div>
-              ) : (
-                ''
-              )}
-              <button type="submit" safe>
-                {t('doAction')}
-              </button>
-            </form>
-          )}
-          <h2 safe>{t('controlSlip')}</h2>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col" safe>
-                  {t('time')}
-                </th>
-                <th scope="col" safe>
-                  {t('action')}
-                </th>
-                <th scope="col" safe>
-                  {t('handler')}
-                </th>
-                <th scope="col" safe>
-                  {t('status')}
-                </th>
-                <th scope="col" safe>
-                  {t('note')}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {history.map((h) => (
-                <tr>
-                  <td safe>{formatDateTime(h.at, ctx.lang)}</td>
-                  <td safe>{actionLabel[h.action as Action] ?? h.action}</td>
-                  <td safe>{h.actor_name ?? ''}</td>
-                  <td>
-                    <span safe>{statusLabel[h.to_status as keyof typeof statusLabel] ?? h.to_status}</span>
-                    {h.on_time === false ? (
-                      <>
-                        {' '}
-                        <span class="tag tag-overdue" safe>
-                          {t('late')}
-                        </span>
-                      </>
-                    ) : (
-                      ''
-                    )}
-                  </td>
-                  <td safe>{h.note ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </Layout>,
+        <DossierPage
+          ctx={ctx}
+          actor={actor}
+          view={view}
+          labels={labels}
+          canReceive={canReceive}
+          errors={errors}
+        />,
         status,
       )
     }

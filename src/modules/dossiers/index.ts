@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { applyRoutes } from './apply.routes.js'
+import { counterRoutes } from './counter.routes.js'
 import { dossiersApi } from './dossiers.api.js'
 import { dossiersRoutes } from './dossiers.routes.js'
 import { createDossierForms } from './dossier-forms.js'
@@ -18,6 +19,7 @@ export function createDossiersModule(deps: DossiersDeps) {
     forms,
     routes: async (app: FastifyInstance) => {
       await app.register(dossiersRoutes(service, deps.catalogue, deps.organisation, deps.config, forms))
+      await app.register(counterRoutes(service, deps.catalogue, deps.organisation, deps.config))
       await app.register(applyRoutes(service, deps.config))
     },
     api: dossiersApi(service, deps.config, forms),
