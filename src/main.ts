@@ -12,6 +12,7 @@ import { systemClock } from './platform/clock.js'
 import { ConfigError, loadConfig, withEmbeddedSecret, type Config } from './platform/config.js'
 import { DataDirLockedError, type Database } from './platform/db/database.js'
 import { migrate } from './platform/db/migrate.js'
+import { JOBS_USAGE, runJobsCommand } from './platform/jobs/jobs.cli.js'
 import { ValidationError } from './platform/http/errors.js'
 import { seed } from './seed.js'
 import { startServer } from './server.js'
@@ -26,6 +27,7 @@ const USAGE = `Cách dùng / usage: npm run cli -- <lệnh>
   audit verify                           kiểm tra chuỗi băm của nhật ký kiểm toán
   catalogue import TỆP [--format json|csv]   nhập thủ tục hành chính; dòng lỗi được báo, dòng đúng vẫn được nhập
   catalogue export [--format json|csv] [--out TỆP]
+${JOBS_USAGE}
 ${SSO_USAGE}
 Vai trò / roles: ${ROLES.join(', ')}`
 
@@ -251,6 +253,8 @@ async function main(argv: string[]): Promise<number> {
       }
       break
     }
+    case 'jobs':
+      return withDatabase(config, ({ db }) => runJobsCommand([sub ?? '', ...rest], db))
     case 'sso':
       return withDatabase(config, ({ db }) =>
         runSsoCommand([sub ?? '', ...rest], { db, config, clock: systemClock }, CLI_CONTEXT),
