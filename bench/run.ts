@@ -16,6 +16,8 @@ import { migrate } from '../src/platform/db/migrate.js'
 import { documentBench } from './documents.js'
 import { dossierBench } from './dossiers.js'
 import { indicatorBench } from './indicators.js'
+import { lgspBench } from './lgsp.js'
+import { messageLogBench } from './lgsp-log.js'
 import { ssoBench } from './sso.js'
 
 const PORT = 3917
@@ -207,7 +209,21 @@ async function auditBench() {
 await httpBench('embedded')
 if (process.env.BENCH_SKIP_POSTGRES !== '1') await httpBench('postgres')
 await auditBench()
+lines.push(
+  ...(await messageLogBench(
+    process.env.BENCH_SKIP_POSTGRES === '1'
+      ? null
+      : (process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
+  )),
+)
 lines.push(...(await ssoBench()))
+lines.push(
+  ...(await lgspBench(
+    process.env.BENCH_SKIP_POSTGRES === '1'
+      ? undefined
+      : (process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'),
+  )),
+)
 if (process.env.BENCH_SKIP_POSTGRES !== '1') {
   lines.push(
     ...(await dossierBench(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')),

@@ -6,12 +6,16 @@ import { createCalendarModule } from './modules/calendar/index.js'
 import { createCatalogueModule } from './modules/catalogue/index.js'
 import { createDocumentsModule, identityPeople } from './modules/documents/index.js'
 import { createDossiersModule } from './modules/dossiers/index.js'
-import { createIdentityModule } from './modules/identity/index.js'
+import { createIdentityModule, officialsDirectory } from './modules/identity/index.js'
 import { createIndicatorsModule, type IndicatorTopic } from './modules/indicators/index.js'
+import { createLgspModule } from './modules/lgsp/index.js'
+import { CHAIN_INTERVAL_MS, createMessageLogModule } from './modules/lgsp-log/index.js'
+import { createNationalSyncModule } from './modules/national-sync/index.js'
 import { createNotificationsModule } from './modules/notifications/index.js'
 import { createOrganisationModule } from './modules/organisation/index.js'
 import { createPaymentsModule } from './modules/payments/index.js'
 import { createPortalModule } from './modules/portal/index.js'
+import { acceptsSystemToken, createPubsubModule, ssoClientDirectory } from './modules/pubsub/index.js'
 import { createSsoModule } from './modules/sso/index.js'
 import { createVerificationModule } from './modules/verification/index.js'
 import { chainAudit } from './platform/audit/audit.js'
@@ -73,6 +77,11 @@ export async function buildApp({ config, database, clock = systemClock, logger }
     clock,
   })
   const verification = createVerificationModule({ config, signing })
+  // The LGSP message log: the gateway records every exchange; the timer chains and signs them in batches.
+  const lgspLog = createMessageLogModule({ ...deps, signing })
+  jobs.runner.every('lgsp.log.chain', CHAIN_INTERVAL_MS, lgspLog.chain)
+  // The LGSP registry and gateway: SSO tokens authenticate client systems, the message log records each call.
+  const lgsp = createLgspModule({ ...deps, sso: sso.service, recorder: lgspLog.recorder, log: app.log })
   const files = {
     store: openObjectStore(config),
     scanner: openScanner(config),
@@ -96,6 +105,9 @@ export async function buildApp({ config, database, clock = systemClock, logger }
     organisation: organisation.service,
     calendar: calendar.calendar,
     people: identityPeople(identity.users),
+    jobs,
+    signing,
+    officials: officialsDirectory(database.db),
   })
   const indicators = createIndicatorsModule({
     ...deps,
@@ -122,8 +134,41 @@ export async function buildApp({ config, database, clock = systemClock, logger }
     log: app.log,
   })
 
+  // LGSP publish/subscribe: systems publish and pull with SSO access tokens; the platform's dossier and
+  // document events become topics.
+  const pubsub = createPubsubModule({
+    ...deps,
+    jobs,
+    clients: ssoClientDirectory(sso.service),
+    organisation: organisation.service,
+    log: app.log,
+  })
+  // Dossier events to the national public-service portal, through pub/sub (off without NATIONAL_PORTAL_URL).
+  const nationalSync = createNationalSyncModule({
+    ...deps,
+    pubsub: pubsub.service,
+    organisation: organisation.service,
+    catalogue: catalogue.service,
+    log: app.log,
+  })
+
   await app.register(swagger, openApiOptions)
-  await app.register(httpKernel, { config, db: database.db, resolveActor: identity.resolveActor })
+  await app.register(httpKernel, {
+    config,
+    db: database.db,
+    // A system's SSO access token is not a personal token: pub/sub checks it itself. Without a session
+    // such a call carries no ambient credential, so it needs no CSRF token either.
+    resolveActor: async (request, reply) => {
+      const system = { actor: null, via: 'token', sessionId: null } as const
+      try {
+        const resolved = await identity.resolveActor(request, reply)
+        return resolved.actor === null && acceptsSystemToken(request) ? system : resolved
+      } catch (error) {
+        if (acceptsSystemToken(request)) return system
+        throw error
+      }
+    },
+  })
 
   // Pages for people.
   await app.register(portal.routes)
@@ -138,6 +183,10 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   await app.register(indicators.routes)
   await app.register(notifications.routes)
   await app.register(verification.routes)
+  await app.register(pubsub.routes)
+  await app.register(nationalSync.routes)
+  await app.register(lgsp.routes)
+  await app.register(lgspLog.routes)
 
   // JSON for programs.
   await app.register(
@@ -160,10 +209,17 @@ export async function buildApp({ config, database, clock = systemClock, logger }
       await api.register(payments.api)
       await api.register(indicators.api)
       await api.register(verification.api)
+      await api.register(pubsub.api)
+      await api.register(nationalSync.api)
+      await api.register(lgsp.api)
+      await api.register(lgspLog.api)
     },
     { prefix: '/api/v1' },
   )
   await app.register(apiDocsRoutes)
+
+  // Calls between systems, X-Road style (/r1/…): bearer tokens only, no cookies, no CSRF, bodies streamed.
+  await app.register(lgsp.gatewayRoutes)
 
   app.decorate('jobs', jobs)
   app.addHook('onClose', () => jobs.stop(5_000))

@@ -4,6 +4,7 @@ import { openConfiguredDatabase } from './database.js'
 import { createCatalogueModule, readImportFile } from './modules/catalogue/index.js'
 import { createIdentityModule } from './modules/identity/index.js'
 import { createOrganisationModule } from './modules/organisation/index.js'
+import { LGSP_LOG_USAGE, runMessageLogCommand } from './modules/lgsp-log/index.js'
 import { runSsoCommand, SSO_USAGE } from './modules/sso/index.js'
 import { SYSTEM_CONTEXT, verifyAudit } from './platform/audit/audit.js'
 import { randomToken } from './platform/auth/tokens.js'
@@ -29,6 +30,7 @@ const USAGE = `Cách dùng / usage: npm run cli -- <lệnh>
   catalogue export [--format json|csv] [--out TỆP]
 ${JOBS_USAGE}
 ${SSO_USAGE}
+${LGSP_LOG_USAGE}
 Vai trò / roles: ${ROLES.join(', ')}`
 
 const CLI_CONTEXT = { ...SYSTEM_CONTEXT, actorLabel: 'cli' }
@@ -259,6 +261,13 @@ async function main(argv: string[]): Promise<number> {
       return withDatabase(config, ({ db }) =>
         runSsoCommand([sub ?? '', ...rest], { db, config, clock: systemClock }, CLI_CONTEXT),
       )
+    case 'lgsp':
+      if (sub === 'log') {
+        return withDatabase(config, ({ db }) =>
+          runMessageLogCommand(rest, { db, config, clock: systemClock }),
+        )
+      }
+      break
     case 'help':
     case '--help':
       console.log(USAGE)

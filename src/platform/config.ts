@@ -67,6 +67,37 @@ export type Config = Readonly<{
   notificationMaxAttempts: number
   /** The wait before the first retry of a notification; it doubles with each failure (capped at an hour). */
   notificationRetryMs: number
+  /** Pub/sub pushes: attempts before an event goes to the dead letters (a subscription may set its own). */
+  pubsubMaxAttempts: number
+  /** Pub/sub pushes: the wait before the first retry; it doubles with each failure (capped at an hour). */
+  pubsubRetryMs: number
+  /** How long a webhook (or the national portal) has to answer one push. */
+  pubsubTimeoutMs: number
+  /** Dossier synchronisation with the national public-service portal; off when NATIONAL_PORTAL_URL is unset. */
+  nationalPortal: NationalPortalSettings | undefined
+  /** LGSP gateway: consecutive upstream failures that open a service's circuit, and how long it stays open. */
+  lgspBreakerFailures: number
+  lgspBreakerOpenSeconds: number
+  /** LGSP gateway: how long a valid bearer token is trusted without asking the SSO provider again (0: never). */
+  lgspTokenCacheSeconds: number
+  /** Citizens' sign-in through an outside OpenID Connect provider (VNeID or another); off when no issuer is set. */
+  externalOidc: ExternalOidcSettings | undefined
+}>
+
+export const EXTERNAL_OIDC_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const
+
+export type ExternalOidcSettings = Readonly<{
+  issuer: string
+  clientId: string
+  clientSecret: string | undefined
+  tokenAuthMethod: (typeof EXTERNAL_OIDC_AUTH_METHODS)[number]
+  /** The provider's name on the sign-in button and pages ("VNeID"). */
+  name: string
+  scopes: string
+  /** Which claims carry these facts: VNeID's claim names are not published, so they are configuration. */
+  claims: Readonly<{ citizenId: string; name: string; phone: string; email: string }>
+  /** Plain http:// is accepted only for an issuer on the loopback interface (a local test provider). */
+  allowHttp: boolean
 }>
 
 export type SmsGatewaySettings = Readonly<{ url: string; token: string }>
@@ -257,10 +288,134 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
         : undefined,
     notificationMaxAttempts: int('NOTIFICATION_MAX_ATTEMPTS', 8, 1, 50),
     notificationRetryMs: int('NOTIFICATION_RETRY_MS', 60_000, 10, 24 * 60 * 60_000),
+    pubsubMaxAttempts: int('PUBSUB_MAX_ATTEMPTS', 8, 1, 50),
+    pubsubRetryMs: int('PUBSUB_RETRY_MS', 5_000, 10, 24 * 60 * 60_000),
+    pubsubTimeoutMs: int('PUBSUB_TIMEOUT_MS', 10_000, 100, 120_000),
+    nationalPortal: nationalPortalSettings(env, problems),
     paymentRecheckMs: int('PAYMENT_RECHECK_MS', 5 * 60_000, 100, 24 * 60 * 60_000),
+    lgspBreakerFailures: int('LGSP_BREAKER_FAILURES', 5, 1, 1000),
+    lgspBreakerOpenSeconds: int('LGSP_BREAKER_OPEN_SECONDS', 30, 1, 3600),
+    lgspTokenCacheSeconds: int('LGSP_TOKEN_CACHE_SECONDS', 5, 0, 300),
+    externalOidc: externalOidcSettings(env, publicUrl, problems),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)
+}
+
+function externalOidcSettings(
+  env: Env,
+  publicUrl: string | undefined,
+  problems: string[],
+): ExternalOidcSettings | undefined {
+  const issuerRaw = env.EXTERNAL_OIDC_ISSUER?.trim()
+  if (!issuerRaw) return undefined
+  const issuer = URL.canParse(issuerRaw) ? new URL(issuerRaw) : undefined
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(issuer?.hostname ?? '')
+  if (!issuer || !(issuer.protocol === 'https:' || (issuer.protocol === 'http:' && loopback))) {
+    problems.push(
+      'EXTERNAL_OIDC_ISSUER: phải là địa chỉ https:// của nhà cung cấp định danh (must be an https:// issuer URL)',
+    )
+  }
+  if (!publicUrl) {
+    problems.push(
+      'PUBLIC_URL: bắt buộc khi có EXTERNAL_OIDC_ISSUER, để tạo địa chỉ nhận kết quả đăng nhập (required with EXTERNAL_OIDC_ISSUER)',
+    )
+  }
+  const clientId = env.EXTERNAL_OIDC_CLIENT_ID?.trim() ?? ''
+  if (!clientId) problems.push('EXTERNAL_OIDC_CLIENT_ID: bắt buộc khi có EXTERNAL_OIDC_ISSUER (required)')
+  const clientSecret = env.EXTERNAL_OIDC_CLIENT_SECRET?.trim() || undefined
+  const methodRaw =
+    env.EXTERNAL_OIDC_TOKEN_AUTH_METHOD?.trim() || (clientSecret ? 'client_secret_basic' : 'none')
+  const tokenAuthMethod = (EXTERNAL_OIDC_AUTH_METHODS as readonly string[]).includes(methodRaw)
+    ? (methodRaw as ExternalOidcSettings['tokenAuthMethod'])
+    : (problems.push(
+        `EXTERNAL_OIDC_TOKEN_AUTH_METHOD="${methodRaw}": phải là một trong ${EXTERNAL_OIDC_AUTH_METHODS.join(', ')}`,
+      ),
+      'none' as const)
+  if (tokenAuthMethod !== 'none' && !clientSecret) {
+    problems.push(
+      `EXTERNAL_OIDC_CLIENT_SECRET: bắt buộc với EXTERNAL_OIDC_TOKEN_AUTH_METHOD=${tokenAuthMethod} (required)`,
+    )
+  }
+  const claim = (name: string, fallback: string) => {
+    const value = env[name]?.trim() || fallback
+    if (!/^[A-Za-z0-9_:/.-]{1,100}$/.test(value)) {
+      problems.push(`${name}="${value}": tên claim không hợp lệ (not a valid claim name)`)
+    }
+    return value
+  }
+  const scopes = env.EXTERNAL_OIDC_SCOPES?.trim().replace(/\s+/g, ' ') || 'openid profile email phone'
+  if (!scopes.split(' ').includes('openid')) {
+    problems.push('EXTERNAL_OIDC_SCOPES: phải có "openid" (must include openid)')
+  }
+  const name = env.EXTERNAL_OIDC_NAME?.trim() || 'VNeID'
+  if (name.length > 60) problems.push('EXTERNAL_OIDC_NAME: tối đa 60 ký tự (at most 60 characters)')
+  return Object.freeze({
+    issuer: issuerRaw,
+    clientId,
+    clientSecret,
+    tokenAuthMethod,
+    name,
+    scopes,
+    claims: Object.freeze({
+      citizenId: claim('EXTERNAL_OIDC_CLAIM_CITIZEN_ID', 'citizen_id'),
+      name: claim('EXTERNAL_OIDC_CLAIM_NAME', 'name'),
+      phone: claim('EXTERNAL_OIDC_CLAIM_PHONE', 'phone_number'),
+      email: claim('EXTERNAL_OIDC_CLAIM_EMAIL', 'email'),
+    }),
+    allowHttp: issuer?.protocol === 'http:',
+  })
+}
+
+/**
+ * The national public-service portal (Cổng DVC quốc gia) as the reference describes its synchronisation
+ * (vn-standards §1.4): one URL taking JSON envelopes, a bearer token issued through the LGSP/NGSP adapter,
+ * and the portal's codes for our units where they differ from their QCVN 102 codes.
+ */
+export type NationalPortalSettings = Readonly<{
+  url: string
+  token: string
+  /** Platform unit code (QCVN 102 agency code or unit key) → the code the portal knows the unit by. */
+  unitCodes: Readonly<Record<string, string>>
+}>
+
+function nationalPortalSettings(env: Env, problems: string[]): NationalPortalSettings | undefined {
+  const raw = env.NATIONAL_PORTAL_URL?.trim()
+  const token = env.NATIONAL_PORTAL_TOKEN?.trim() ?? ''
+  if (!raw) {
+    if (token)
+      problems.push(
+        'NATIONAL_PORTAL_URL: bắt buộc khi có NATIONAL_PORTAL_TOKEN (required with NATIONAL_PORTAL_TOKEN)',
+      )
+    return undefined
+  }
+  const url = URL.canParse(raw) ? new URL(raw) : undefined
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.username || url.password) {
+    problems.push(
+      'NATIONAL_PORTAL_URL: phải là địa chỉ http(s):// không kèm tên đăng nhập (must be an http(s) URL without credentials)',
+    )
+  }
+  if (!token)
+    problems.push(
+      'NATIONAL_PORTAL_TOKEN: bắt buộc khi có NATIONAL_PORTAL_URL (required with NATIONAL_PORTAL_URL)',
+    )
+  else if (/\s/.test(token))
+    problems.push('NATIONAL_PORTAL_TOKEN: không được chứa khoảng trắng (must not contain spaces)')
+  const unitCodes: Record<string, string> = {}
+  for (const pair of (env.NATIONAL_PORTAL_UNIT_CODES ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const match = /^([^=\s]{1,60})=([^=\s]{1,60})$/.exec(pair)
+    if (!match) {
+      problems.push(
+        `NATIONAL_PORTAL_UNIT_CODES: "${pair}" phải có dạng mã-đơn-vị=mã-trên-cổng, cách nhau bởi dấu phẩy (expected code=portalCode,…)`,
+      )
+      continue
+    }
+    unitCodes[match[1]!] = match[2]!
+  }
+  return Object.freeze({ url: raw, token, unitCodes: Object.freeze(unitCodes) })
 }
 
 /**

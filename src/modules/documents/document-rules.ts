@@ -46,6 +46,8 @@ export const DocumentStatus = {
   assigned: 'assigned',
   inProgress: 'in_progress',
   completed: 'completed',
+  /** A document received as edXML that the clerk refused (status message 02 goes back to the sender). */
+  refused: 'refused',
 } as const
 export type DocumentStatus = (typeof DocumentStatus)[keyof typeof DocumentStatus]
 export const DOCUMENT_STATUSES = Object.values(DocumentStatus)
@@ -55,15 +57,23 @@ export const statusLabel: Record<DocumentStatus, string> = {
   assigned: 'Đã phân công',
   in_progress: 'Đang xử lý',
   completed: 'Hoàn thành',
+  refused: 'Từ chối tiếp nhận',
 }
 
-export const Source = { paper: 'paper', electronic: 'electronic', edxml: 'edxml' } as const
+export const Source = {
+  paper: 'paper',
+  electronic: 'electronic',
+  edxml: 'edxml',
+  /** Sent by another unit of the platform: an outgoing document delivered straight into this register. */
+  internal: 'internal',
+} as const
 export type Source = (typeof Source)[keyof typeof Source]
 
 export const sourceLabel: Record<Source, string> = {
   paper: 'Văn bản giấy',
   electronic: 'Văn bản điện tử',
   edxml: 'Liên thông (edXML)',
+  internal: 'Liên thông nội bộ (trên nền tảng)',
 }
 
 export const AssignmentRole = { lead: 'lead', support: 'support' } as const
@@ -107,6 +117,10 @@ export const actionLabel: Record<string, string> = {
   complete: 'Hoàn thành',
   document_completed: 'Văn bản hoàn thành xử lý',
   exported: 'Xuất gói tin edXML',
+  received_internal: 'Nhận văn bản từ đơn vị trên nền tảng',
+  refused: 'Từ chối tiếp nhận (trả lại nơi gửi)',
+  reply_issued: 'Đã phát hành văn bản trả lời',
+  reply_received: 'Nhận văn bản trả lời',
 }
 
 /** Actions the assignee of an assignment in this status may take; only open work can move. */

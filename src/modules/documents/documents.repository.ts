@@ -9,6 +9,7 @@ import {
 import type { Queryable } from '../../platform/db/database.js'
 import { tablesOf, type PlatformTables } from '../../platform/db/tables.js'
 import type { DocumentStatus } from './document-rules.js'
+import { enqueueTextExtraction } from './document-text.queue.js'
 import type { DocumentTables } from './documents.tables.js'
 
 export type DocumentRow = Selectable<DocumentTables['documents']>
@@ -172,8 +173,19 @@ export function lockDocument(q: Queryable, id: string) {
   return t(q).selectFrom('documents').selectAll().where('id', '=', id).forUpdate().executeTakeFirst()
 }
 
-export function insertFile(q: Queryable, values: Insertable<DocumentTables['document_files']>) {
-  return t(q).insertInto('document_files').values(values).returningAll().executeTakeFirstOrThrow()
+/**
+ * Attaches a stored file. A PDF's text is extracted afterwards by a job enqueued in the same transaction
+ * (`document-text.ts`), so the upload never waits for it and a rolled-back attachment queues nothing.
+ */
+export async function insertFile(q: Queryable, values: Insertable<DocumentTables['document_files']>) {
+  const pdf = values.mime === 'application/pdf'
+  const row = await t(q)
+    .insertInto('document_files')
+    .values({ ...values, text_state: pdf ? 'pending' : 'not_applicable' })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  if (pdf) await enqueueTextExtraction(q, row.id)
+  return row
 }
 
 export function listFiles(q: Queryable, documentId: string) {
@@ -312,8 +324,12 @@ export type SearchFilter = {
   limit: number
 }
 
-/** The documents the scope may see that match the filter, newest first. */
-export function searchDocuments(q: Queryable, scope: Scope, f: SearchFilter) {
+/**
+ * The documents the scope may see that match the filter, newest first. Words match the metadata
+ * (`documents.search`) or the metadata and attached PDFs' text together (`document_texts`): two queries, each
+ * served by its own index and stopping at the page size, merged here, instead of one OR that no index serves.
+ */
+export async function searchDocuments(q: Queryable, scope: Scope, f: SearchFilter) {
   let query = t(q)
     .selectFrom('documents')
     .innerJoin('document_types', 'document_types.code', 'documents.type_code')
@@ -324,7 +340,6 @@ export function searchDocuments(q: Queryable, scope: Scope, f: SearchFilter) {
     .orderBy('documents.received_at', 'desc')
     .orderBy('documents.id', 'desc')
     .limit(f.limit)
-  if (f.tsquery) query = query.where(sql<boolean>`documents.search @@ to_tsquery('simple', ${f.tsquery})`)
   if (f.registerId) query = query.where('documents.register_id', '=', f.registerId)
   if (f.typeCode) query = query.where('documents.type_code', '=', f.typeCode)
   if (f.status) query = query.where('documents.status', '=', f.status)
@@ -345,7 +360,24 @@ export function searchDocuments(q: Queryable, scope: Scope, f: SearchFilter) {
       ]),
     )
   }
-  return query.execute()
+  if (!f.tsquery) return query.execute()
+  const words = sql<boolean>`documents.search @@ to_tsquery('simple', ${f.tsquery})`
+  const [byMetadata, byText] = await Promise.all([
+    query.where(words).execute(),
+    query
+      .where(sql<boolean>`not (${words})`)
+      .where(
+        sql<boolean>`documents.id in (select x.document_id from document_texts x
+          where x.search @@ to_tsquery('simple', ${f.tsquery}))`,
+      )
+      .execute(),
+  ])
+  if (byText.length === 0) return byMetadata
+  return [...byMetadata, ...byText]
+    .sort(
+      (a, b) => b.received_at.getTime() - a.received_at.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+    )
+    .slice(0, f.limit)
 }
 
 /** Whether the scope may see one document: the same rule as the lists. */

@@ -35,6 +35,8 @@ import { documentPaths } from './documents.paths.js'
 import { messages, type DocumentKey } from './documents.locales.js'
 import type { DocumentsService } from './documents.service.js'
 import { AssigneeSelect, dayText, formatSize, sendFile, TextArea } from './documents.view.js'
+import { OutgoingCard, OutgoingLinks } from './outgoing.view.js'
+import { WorkFilesLinks } from './work-files.view.js'
 
 type Form = Record<string, string | undefined>
 
@@ -93,6 +95,7 @@ export function documentsRoutes(
                 {t('incomingTitle')}
               </a>
             </li>
+            <OutgoingCard lang={ctx.lang} />
             {can(actor, Permission.documentsRegister) ? (
               <>
                 <li>
@@ -115,6 +118,7 @@ export function documentsRoutes(
               ''
             )}
           </ul>
+          <WorkFilesLinks lang={ctx.lang} />
           <h2 safe>{t('myAssignments')}</h2>
           {assignments.length === 0 ? (
             <p class="muted" safe>
@@ -933,6 +937,12 @@ export function documentsRoutes(
           ) : (
             ''
           )}
+          <OutgoingLinks
+            document={d}
+            canReply={can(actor, Permission.documentsProcess)}
+            canRefuse={view.canAddFiles}
+            lang={ctx.lang}
+          />
           {view.canAddFiles ? (
             <form method="post" action={documentPaths.files(d.id)} enctype="multipart/form-data" novalidate>
               <CsrfField token={ctx.csrf} />

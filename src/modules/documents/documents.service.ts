@@ -760,6 +760,8 @@ export function createDocumentsService(deps: DocumentsDeps) {
     authorize(actor, Permission.documentsAssign, unit)
     if (document.status === 'completed')
       throw new ConflictError('Văn bản đã hoàn thành xử lý; không phân công thêm.')
+    if (document.status === 'refused')
+      throw new ConflictError('Văn bản đã bị từ chối tiếp nhận; không phân công xử lý.')
     const errors: FieldErrors = {}
     const leadRef =
       input.lead === undefined || input.lead === '' || input.lead === null

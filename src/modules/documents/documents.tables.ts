@@ -9,6 +9,9 @@ import type {
 } from './document-rules.js'
 import type { EdxmlOrgan, EdxmlResponseFor } from './edxml.js'
 
+/** Where extracting an attachment's text stands: only PDFs are read, scans without a text layer have none. */
+export type TextState = 'not_applicable' | 'pending' | 'extracted' | 'no_text' | 'failed'
+
 /** The edXML header fields without a column of their own, kept for re-export. */
 export type EdxmlExtra = {
   documentId: string
@@ -93,6 +96,11 @@ export type DocumentTables = {
     scanned: boolean
     uploaded_by: string | null
     uploaded_at: Date
+    /** Extraction of a PDF's text for search (migration 0024, `document-text.ts`). */
+    text_state: Generated<TextState>
+    text_pages: Generated<number | null>
+    text_error: Generated<string | null>
+    text_extracted_at: Generated<Date | null>
   }
   document_assignments: {
     id: Generated<string>
@@ -111,6 +119,10 @@ export type DocumentTables = {
     reported_at: Date | null
     finished_at: Date | null
   }
+  /** The text extracted from one attached PDF (migration 0024). */
+  document_file_texts: { file_id: string; document_id: string; content: string }
+  /** Metadata and file words of a document with extracted text, for search (migration 0024). */
+  document_texts: { document_id: string; search: ColumnType<string, never, never>; updated_at: Date }
   document_history: {
     id: Generated<number>
     document_id: string
@@ -134,5 +146,7 @@ export type DocumentTables = {
     sent_at: Date | null
     attempts: Generated<number>
     last_error: string | null
+    /** Why the clerk refused the document (status 02); migration 0023. */
+    reason: ColumnType<string | null, string | null | undefined, string | null>
   }
 }

@@ -114,6 +114,8 @@ declare module '../../platform/events/outbox.js' {
       /** Files attached so far: the applicant's documents and the counter's scans (digitisation). */
       files: number
       applicantUserId: string | null
+      applicantName: string
+      applicantIdNumber: string | null
       applicantEmail: string | null
       applicantPhone: string | null
       procedureName: string
@@ -190,6 +192,8 @@ function snapshot(row: repo.DossierRow, files: number) {
     feeAmount: row.fee_amount,
     files,
     applicantUserId: row.applicant_user_id,
+    applicantName: row.applicant_name,
+    applicantIdNumber: row.applicant_id_no,
     applicantEmail: row.applicant_email,
     applicantPhone: row.applicant_phone,
     procedureName: row.procedure_name,

@@ -10,6 +10,7 @@ import { CsrfField, ErrorSummary, TextField } from '../../platform/views/compone
 import type { PageContext } from '../../platform/views/context.js'
 import { Layout } from '../../platform/views/layout.js'
 import type { AuthService } from './auth.service.js'
+import { hasPassword } from './external-login.service.js'
 import { messages, type IdentityKey } from './identity.locales.js'
 import { identityPaths as paths } from './identity.paths.js'
 import { TokenTable } from './tokens.view.js'
@@ -22,12 +23,25 @@ type AccountState = {
   totpSetup?: { secret: string; uri: string }
 }
 
+/**
+ * A part of the account page owned by another feature of this module (the external sign-in): a section
+ * rendered after the profile, and form actions that answer with a flash message or a ValidationError,
+ * which re-renders the page with the error summary.
+ */
+export type AccountExtension = {
+  section(actor: Actor, ctx: PageContext, errors: FieldErrors): Promise<JSX.Element>
+  actions: {
+    path: string
+    run(request: FastifyRequest, actor: Actor, form: Form): Promise<string>
+  }[]
+}
+
 function requireActor(request: FastifyRequest): Actor {
   if (!request.actor) throw new UnauthenticatedError()
   return request.actor
 }
 
-export function accountRoutes(auth: AuthService, clock: Clock) {
+export function accountRoutes(auth: AuthService, clock: Clock, extensions: AccountExtension[] = []) {
   return async function routes(app: FastifyInstance) {
     async function render(
       request: FastifyRequest,
@@ -42,6 +56,7 @@ export function accountRoutes(auth: AuthService, clock: Clock) {
       const tokens = await auth.listTokens(actor.userId)
       const now = clock()
       const e = state.errors ?? {}
+      const safeSections = await Promise.all(extensions.map((x) => x.section(actor, ctx, e)))
       return sendPage(
         reply,
         <Layout ctx={ctx} title={t('accountTitle')}>
@@ -92,39 +107,46 @@ export function accountRoutes(auth: AuthService, clock: Clock) {
               </tr>
             </tbody>
           </table>
+          {safeSections}
 
-          <h2 safe>{t('changePasswordTitle')}</h2>
-          <form method="post" action={paths.accountPassword} novalidate>
-            <CsrfField token={ctx.csrf} />
-            <TextField
-              name="currentPassword"
-              type="password"
-              label={t('currentPassword')}
-              error={e.currentPassword}
-              autocomplete="current-password"
-              required
-            />
-            <TextField
-              name="password"
-              type="password"
-              label={t('newPassword')}
-              hint={t('passwordHint')}
-              error={e.password}
-              autocomplete="new-password"
-              required
-            />
-            <TextField
-              name="passwordConfirm"
-              type="password"
-              label={t('passwordConfirm')}
-              error={e.passwordConfirm}
-              autocomplete="new-password"
-              required
-            />
-            <button type="submit" safe>
-              {t('changePasswordButton')}
-            </button>
-          </form>
+          {hasPassword(user) ? (
+            <>
+              <h2 safe>{t('changePasswordTitle')}</h2>
+              <form method="post" action={paths.accountPassword} novalidate>
+                <CsrfField token={ctx.csrf} />
+                <TextField
+                  name="currentPassword"
+                  type="password"
+                  label={t('currentPassword')}
+                  error={e.currentPassword}
+                  autocomplete="current-password"
+                  required
+                />
+                <TextField
+                  name="password"
+                  type="password"
+                  label={t('newPassword')}
+                  hint={t('passwordHint')}
+                  error={e.password}
+                  autocomplete="new-password"
+                  required
+                />
+                <TextField
+                  name="passwordConfirm"
+                  type="password"
+                  label={t('passwordConfirm')}
+                  error={e.passwordConfirm}
+                  autocomplete="new-password"
+                  required
+                />
+                <button type="submit" safe>
+                  {t('changePasswordButton')}
+                </button>
+              </form>
+            </>
+          ) : (
+            ''
+          )}
 
           {user.kind === 'official' ? (
             <section aria-labelledby="totp-title">
@@ -250,6 +272,11 @@ export function accountRoutes(auth: AuthService, clock: Clock) {
     }
 
     app.get(paths.account, async (request, reply) => render(request, reply))
+    for (const action of extensions.flatMap((x) => x.actions)) {
+      app.post(action.path, async (request, reply) =>
+        handle(request, reply, (actor, form) => action.run(request, actor, form)),
+      )
+    }
     app.post(paths.accountPassword, async (request, reply) =>
       handle(request, reply, async (actor, form) => {
         await auth.changePassword(actor, form, auditContext(request), request.sessionId)

@@ -112,6 +112,40 @@ export function adminRoutes(users: UsersService, db: Db, clock: Clock) {
             ) : (
               ''
             )}
+            {can(actor, Permission.lgspAdmin) ? (
+              <li>
+                <a href="/admin/lgsp" safe>
+                  {t('lgspRegistry')}
+                </a>
+              </li>
+            ) : (
+              ''
+            )}
+            {can(actor, Permission.lgspLogRead) ? (
+              <li>
+                <a href="/admin/lgsp/log" safe>
+                  {t('lgspLog')}
+                </a>
+              </li>
+            ) : (
+              ''
+            )}
+            {isSystemAdmin ? (
+              <>
+                <li>
+                  <a href="/admin/lgsp/topics" safe>
+                    {t('lgspTopics')}
+                  </a>
+                </li>
+                <li>
+                  <a href="/admin/lgsp/national-sync" safe>
+                    {t('nationalSync')}
+                  </a>
+                </li>
+              </>
+            ) : (
+              ''
+            )}
             <li>
               <a href="/account/apps" safe>
                 {t('myApps')}

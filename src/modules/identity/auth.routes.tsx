@@ -10,6 +10,7 @@ import { CsrfField, ErrorSummary, TextField } from '../../platform/views/compone
 import type { PageContext } from '../../platform/views/context.js'
 import { Layout } from '../../platform/views/layout.js'
 import type { AuthService } from './auth.service.js'
+import { ExternalLoginButton } from './external-login.routes.js'
 import { messages } from './identity.locales.js'
 import { identityPaths as paths } from './identity.paths.js'
 
@@ -35,6 +36,11 @@ export function authRoutes(auth: AuthService, config: Config) {
         <Layout ctx={ctx} title={t('loginTitle')}>
           <h1 safe>{t('loginTitle')}</h1>
           <ErrorSummary errors={errors} title={translator(common, ctx.lang)('errorSummaryTitle')} />
+          {config.externalOidc ? (
+            <ExternalLoginButton lang={ctx.lang} provider={config.externalOidc.name} next={values.next} />
+          ) : (
+            ''
+          )}
           <p safe>{t('loginIntro')}</p>
           <form
             method="post"

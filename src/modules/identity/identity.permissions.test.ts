@@ -47,6 +47,26 @@ describe('back-office access', () => {
     expect(await deniedCount()).toBe(before + 1)
   })
 
+  it('shows the LGSP pages on the back-office home to the provincial administrator only', async () => {
+    const links = async (username: string) => {
+      const visitor = new Visitor(t.app)
+      await visitor.login(username)
+      const home = await visitor.get('/admin')
+      return html(home)
+        .querySelectorAll('a')
+        .map((a) => a.getAttribute('href'))
+        .filter((href) => href?.startsWith('/admin/lgsp'))
+    }
+    expect(await links('quantri')).toEqual([
+      '/admin/lgsp',
+      '/admin/lgsp/log',
+      '/admin/lgsp/topics',
+      '/admin/lgsp/national-sync',
+    ])
+    expect(await links('qt.sokhcn')).toEqual([])
+    expect(await links('chuyenvien.sokhcn')).toEqual([])
+  })
+
   it('does not let a specialist open the user administration', async () => {
     const visitor = new Visitor(t.app)
     await visitor.login('chuyenvien.sokhcn')

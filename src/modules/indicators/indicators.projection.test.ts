@@ -35,6 +35,8 @@ function status(
       feeAmount: 0,
       files: 0,
       applicantUserId: null,
+      applicantName: 'Nguyễn Văn An',
+      applicantIdNumber: null,
       applicantEmail: null,
       applicantPhone: null,
       procedureName: 'Cấp Giấy xác nhận tình trạng hôn nhân',

@@ -72,6 +72,8 @@ const statusChanged = (
     feeAmount: 15000,
     files: 2,
     applicantUserId: contact.userId,
+    applicantName: 'Nguyễn Văn An',
+    applicantIdNumber: '004090000001',
     applicantEmail: contact.email,
     applicantPhone: contact.phone,
     procedureName: contact.procedureName,

@@ -412,6 +412,8 @@ describe('notifications of an online dossier', () => {
         feeAmount: 15_000,
         files: 2,
         applicantUserId: citizenId,
+        applicantName: 'Nguyễn Văn An',
+        applicantIdNumber: '004090000001',
         applicantEmail: EMAIL,
         applicantPhone: '0912000001',
         procedureName: 'Cấp Giấy xác nhận tình trạng hôn nhân',

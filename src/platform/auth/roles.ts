@@ -27,6 +27,16 @@ export const Permission = {
   documentsRegister: 'documents.register',
   documentsAssign: 'documents.assign',
   documentsProcess: 'documents.process',
+  /** Approve an outgoing document for issue (the last step of its approval chain). */
+  documentsApprove: 'documents.approve',
+  /** Number, sign and dispatch approved outgoing documents (văn thư). */
+  documentsIssue: 'documents.issue',
+  /** Search the LGSP message log (who called which service, when, with what result). */
+  lgspLogRead: 'lgsp.log.read',
+  /** Decrypt a body kept in the LGSP message log (audited). */
+  lgspLogDecrypt: 'lgsp.log.decrypt',
+  /** Manage the LGSP registry: members, subsystems, services, access rights, allowed hosts. */
+  lgspAdmin: 'lgsp.admin',
 } as const
 export type Permission = (typeof Permission)[keyof typeof Permission]
 
@@ -45,6 +55,7 @@ export const rolePermissions = {
     P.personalDataRead,
     P.documentsAssign,
     P.documentsProcess,
+    P.documentsApprove,
   ],
   unit_admin: [...official, P.usersRead, P.usersManage, P.rolesAssign, P.unitsManage, P.personalDataRead],
   system_admin: [
@@ -55,8 +66,11 @@ export const rolePermissions = {
     P.unitsManage,
     P.personalDataRead,
     P.auditRead,
+    P.lgspLogRead,
+    P.lgspLogDecrypt,
+    P.lgspAdmin,
   ],
-  clerk: [...official, P.documentsRegister],
+  clerk: [...official, P.documentsRegister, P.documentsIssue],
 } as const satisfies Record<Role, readonly Permission[]>
 
 /** Roles an assigner may hand out: nobody grants more than they hold. */

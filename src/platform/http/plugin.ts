@@ -145,7 +145,8 @@ export const httpKernel = fp<HttpKernelOptions>(
     // carry no ambient credential, so they need no CSRF token.
     app.addHook('preHandler', async (request) => {
       if (!STATE_CHANGING.has(request.method) || request.authVia === 'token') return
-      if (request.url.startsWith('/oidc/')) return
+      // The provider and the LGSP gateway (/r1) take no cookies: their callers authenticate each request.
+      if (request.url.startsWith('/oidc/') || request.url.startsWith('/r1/')) return
       // A multipart form is checked by readMultipart as it streams, before its first file is kept.
       if (request.isMultipart() && request.routeOptions.config.multipart === true) return
       verifyCsrf(request, config.secretKey)

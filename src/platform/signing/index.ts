@@ -13,6 +13,7 @@ export {
   InvalidUnitCodeError,
   SigningKeyMissingError,
   SigningKeys,
+  type Seal,
   type SigningKeysOptions,
 } from './signing-keys.js'
 export { TEST_CA_NAME } from './test-certificates.js'

@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto'
+import { createPrivateKey, randomBytes, sign as signBytes } from 'node:crypto'
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import forge from 'node-forge'
 import { systemClock, type Clock } from '../clock.js'
 import { AppError } from '../http/errors.js'
 import { fromP12, toP12, type KeyAndCertificate } from './p12.js'
@@ -36,6 +37,17 @@ export class InvalidUnitCodeError extends AppError {
   }
 }
 
+/**
+ * A unit's key for sealing bytes that are not a PDF (a log's batch of hashes, an archive file): a detached
+ * signature with SHA-256 over the given data, and the certificate that checks it.
+ */
+export type Seal = {
+  readonly certificatePem: string
+  /** `RSA-SHA256` or `ECDSA-SHA256`, after the key in the unit's PKCS#12 file. */
+  readonly algorithm: string
+  sign(data: Uint8Array): Buffer
+}
+
 // Unit codes follow QĐ 20/2020 (e.g. 000.00.00.H14); anything else must not reach the file system.
 const UNIT_CODE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 const TEST_CA = 'test-ca'
@@ -46,6 +58,7 @@ const TEST_CA = 'test-ca'
  */
 export class SigningKeys {
   private readonly signers = new Map<string, Promise<PdfSigner>>()
+  private readonly seals = new Map<string, Promise<Seal>>()
   private testCa: Promise<KeyAndCertificate> | undefined
   private readonly clock: Clock
 
@@ -61,6 +74,29 @@ export class SigningKeys {
     this.signers.set(unitCode, loading)
     // A failure is not cached: the operator may add the missing file while the server runs.
     loading.catch(() => this.signers.delete(unitCode))
+    return loading
+  }
+
+  /** The same key and certificate as `signerFor`, to sign bytes with node's crypto (cached per unit). */
+  sealFor(unitCode: string, unitName: string): Promise<Seal> {
+    const cached = this.seals.get(unitCode)
+    if (cached) return cached
+    const loading = (async (): Promise<Seal> => {
+      // Validates the code and the passphrase, and creates the trial certificate when that is allowed.
+      await this.signerFor(unitCode, unitName)
+      const { key, certificate } = fromP12(
+        await readFile(join(this.options.dir, `${unitCode}.p12`)),
+        this.options.passphrase,
+      )
+      const privateKey = createPrivateKey(forge.pki.privateKeyToPem(key))
+      return {
+        certificatePem: forge.pki.certificateToPem(certificate),
+        algorithm: privateKey.asymmetricKeyType === 'ec' ? 'ECDSA-SHA256' : 'RSA-SHA256',
+        sign: (data) => signBytes('sha256', data, privateKey),
+      }
+    })()
+    this.seals.set(unitCode, loading)
+    loading.catch(() => this.seals.delete(unitCode))
     return loading
   }
 

@@ -1,0 +1,145 @@
+import { sql, type Kysely } from 'kysely'
+import type { Actor } from '../../platform/auth/actor.js'
+import type { Clock } from '../../platform/clock.js'
+import { inTransaction, type Db, type Queryable } from '../../platform/db/database.js'
+import { tablesOf, type PlatformTables } from '../../platform/db/tables.js'
+import type { ObjectStore } from '../../platform/files/index.js'
+import { ForbiddenError } from '../../platform/auth/actor.js'
+import { NotFoundError } from '../../platform/http/errors.js'
+import type { OrganisationService } from '../organisation/index.js'
+import { extractPdfText, type Extraction } from './document-text.js'
+import * as repo from './documents.repository.js'
+import type { DocumentTables, TextState } from './documents.tables.js'
+import { documentScope } from './work-files.scope.js'
+
+type All = PlatformTables & DocumentTables
+const t = (q: Queryable): Kysely<All> => tablesOf<DocumentTables>(q)
+
+export type DocumentTextDeps = {
+  db: Db
+  clock: Clock
+  store: ObjectStore
+  organisation: OrganisationService
+  /** Replaceable in tests; pdf.js in a worker thread by default. */
+  extract?: (bytes: Uint8Array) => Promise<Extraction>
+}
+
+/** What an attachment's text looks like to someone who may see its document. */
+export type FileText = {
+  fileId: string
+  fileName: string
+  state: TextState
+  pages: number | null
+  error: string | null
+  extractedAt: Date | null
+  text: string | null
+}
+
+async function readAll(store: ObjectStore, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of await store.get(key)) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+}
+
+/**
+ * Rewrites a document's search words from its metadata and the text of its extracted files, folded as the
+ * metadata search is (f_unaccent, punctuation splits words); positions are dropped, search needs none.
+ */
+async function refreshDocumentText(q: Queryable, documentId: string, now: Date) {
+  await sql`
+    insert into document_texts (document_id, search, updated_at)
+    select d.id,
+      d.search || strip(to_tsvector('simple',
+        regexp_replace(f_unaccent(string_agg(x.content, ' ')), '[^a-z0-9]+', ' ', 'g'))),
+      ${now}
+    from documents d join document_file_texts x on x.document_id = d.id
+    where d.id = ${documentId}
+    group by d.id, d.search
+    on conflict (document_id) do update set search = excluded.search, updated_at = excluded.updated_at`.execute(
+    q,
+  )
+}
+
+/** Text extraction of attached PDFs: the job that reads them, and reading the result. */
+export function createDocumentTextService(deps: DocumentTextDeps) {
+  const { db, clock, store, organisation } = deps
+  const extract = deps.extract ?? ((bytes: Uint8Array) => extractPdfText(bytes))
+
+  /**
+   * The job: reads the file, extracts its text off the event loop, and records the outcome with the
+   * document's search words in one transaction. Runs at least once: a file no longer pending is skipped.
+   * A file that cannot be read as a PDF is an outcome (`failed`, with the reason), not a retry; a store
+   * that does not answer is a retry.
+   */
+  async function extractFile(payload: { fileId: string }) {
+    const file = await t(db)
+      .selectFrom('document_files')
+      .select(['id', 'document_id', 'object_key', 'text_state'])
+      .where('id', '=', payload.fileId)
+      .executeTakeFirst()
+    if (!file || file.text_state !== 'pending') return
+    const bytes = await readAll(store, file.object_key)
+    const result = await extract(bytes)
+    const now = clock()
+    await inTransaction(db, async (tx) => {
+      const updated = await t(tx)
+        .updateTable('document_files')
+        .set({
+          text_state: result.state,
+          text_pages: result.state === 'failed' ? null : result.pages,
+          text_error: result.state === 'failed' ? result.error : null,
+          text_extracted_at: now,
+        })
+        .where('id', '=', file.id)
+        .where('text_state', '=', 'pending')
+        .executeTakeFirst()
+      if (Number(updated.numUpdatedRows) === 0 || result.state !== 'extracted') return
+      await t(tx)
+        .insertInto('document_file_texts')
+        .values({ file_id: file.id, document_id: file.document_id, content: result.text })
+        .onConflict((oc) => oc.column('file_id').doUpdateSet({ content: result.text }))
+        .execute()
+      await refreshDocumentText(tx, file.document_id, now)
+    })
+  }
+
+  /** An attachment's extracted text, for whoever may see its document (the documents' visibility rule). */
+  async function fileText(actor: Actor, documentId: string, fileId: string): Promise<FileText> {
+    const document = await repo.findDocument(db, documentId)
+    if (!document) throw new NotFoundError('Không tìm thấy văn bản.')
+    const { scope } = documentScope(actor, await organisation.listUnits({}))
+    if (!(await repo.isVisible(db, scope, document.id))) {
+      if (document.restricted) throw new NotFoundError('Không tìm thấy văn bản.')
+      throw new ForbiddenError('documents.process', document.unit_id)
+    }
+    const file = await repo.findFile(db, document.id, fileId)
+    if (!file) throw new NotFoundError('Không tìm thấy tệp.')
+    const text = await t(db)
+      .selectFrom('document_file_texts')
+      .select('content')
+      .where('file_id', '=', file.id)
+      .executeTakeFirst()
+    return {
+      fileId: file.id,
+      fileName: file.file_name,
+      state: file.text_state,
+      pages: file.text_pages,
+      error: file.text_error,
+      extractedAt: file.text_extracted_at,
+      text: text?.content ?? null,
+    }
+  }
+
+  return { extractFile, fileText }
+}
+
+export type DocumentTextService = ReturnType<typeof createDocumentTextService>
+
+/** What each state means to an official. */
+export const textStateLabel: Record<TextState, string> = {
+  not_applicable: 'Không áp dụng (không phải PDF)',
+  pending: 'Đang đọc nội dung tệp',
+  extracted: 'Đã đọc nội dung, tìm kiếm được',
+  no_text: 'Tệp không có lớp chữ (bản quét); chưa nhận dạng chữ (OCR) nên không tìm theo nội dung được',
+  failed: 'Không đọc được nội dung tệp',
+}

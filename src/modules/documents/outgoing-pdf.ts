@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import fontkit from '@pdf-lib/fontkit'
+import { PDFDocument, rgb } from 'pdf-lib'
+import { ValidationError } from '../../platform/http/errors.js'
+import { verifyPdf, type PdfSigner } from '../../platform/signing/index.js'
+
+// The standard PDF fonts cannot write Vietnamese; the platform ships DejaVu (TTF) for its own PDFs.
+const fontDir = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf')
+let font: Buffer | undefined
+const regularFont = () => (font ??= readFileSync(join(fontDir, 'DejaVuSans.ttf')))
+
+/**
+ * A draft's PDF must open (no password), and carry no signature: the unit's signature goes on when the
+ * clerk issues it, and a file signed elsewhere cannot take a second one yet. A signature that does not
+ * check out means the file was altered after signing, and is refused as such.
+ */
+export async function checkDraftPdf(bytes: Buffer, field = 'file'): Promise<void> {
+  const check = verifyPdf(bytes, [])
+  if (check.signed) {
+    const broken = check.signatures.some((s) => !s.valid || !s.intact)
+    throw new ValidationError(
+      {
+        [field]: broken
+          ? 'Tệp PDF có chữ ký số không hợp lệ: tệp đã bị sửa sau khi ký. Hãy tải lên bản gốc chưa ký.'
+          : 'Tệp PDF đã được ký số. Dự thảo phải là tệp chưa ký: chữ ký số của đơn vị được đặt khi văn thư phát hành.',
+      },
+      broken ? 'Tệp PDF đã bị sửa sau khi ký.' : 'Tệp PDF đã được ký số.',
+    )
+  }
+  try {
+    const doc = await PDFDocument.load(bytes, { updateMetadata: false })
+    if (doc.getPageCount() === 0) throw new Error('no pages')
+  } catch {
+    throw new ValidationError(
+      {
+        [field]:
+          'Không mở được tệp PDF (tệp hỏng hoặc có mật khẩu). Hãy lưu lại thành PDF thường rồi tải lên.',
+      },
+      'Không mở được tệp PDF.',
+    )
+  }
+}
+
+/** "ngày 27 tháng 11 năm 2026" (NĐ 30/2020 Phụ lục I: day under 10 and months 1, 2 with a leading zero). */
+export function vietnameseDate(iso: string): string {
+  const [year, month, day] = iso.split('-').map(Number) as [number, number, number]
+  const dd = day < 10 ? `0${day}` : String(day)
+  const mm = month < 3 ? `0${month}` : String(month)
+  return `ngày ${dd} tháng ${mm} năm ${year}`
+}
+
+/**
+ * The issued original: the number, notation and date written at the top right of the first page, then the
+ * unit's PAdES signature over the whole file.
+ */
+export async function stampAndSign(
+  draft: Buffer,
+  stamp: { code: string; place: string; issuedOn: string; title: string },
+  signer: PdfSigner,
+  info: { reason: string; signerName: string },
+): Promise<Buffer> {
+  const doc = await PDFDocument.load(draft, { updateMetadata: false })
+  doc.registerFontkit(fontkit)
+  const regular = await doc.embedFont(regularFont(), { subset: true })
+  const page = doc.getPage(0)
+  const { width, height } = page.getSize()
+  const lines = [`Số: ${stamp.code}`, `${stamp.place}, ${vietnameseDate(stamp.issuedOn)}`]
+  const size = 9
+  lines.forEach((line, index) => {
+    const x = width - 28 - regular.widthOfTextAtSize(line, size)
+    page.drawText(line, { x, y: height - 20 - index * 12, size, font: regular, color: rgb(0.6, 0, 0) })
+  })
+  doc.setTitle(stamp.title)
+  doc.setLanguage('vi-VN')
+  return Buffer.from(
+    await signer.sign(doc, { reason: info.reason, location: stamp.place, signerName: info.signerName }),
+  )
+}

@@ -1,0 +1,20 @@
+/** Where the outgoing-document pages live (officials only); the API is under /api/v1/documents/outgoing. */
+export const outgoingPaths = {
+  list: '/admin/documents/outgoing',
+  create: '/admin/documents/outgoing/new',
+  register: '/admin/documents/outgoing/register',
+  abbreviation: '/admin/documents/outgoing/abbreviation',
+  document: (id: string) => `/admin/documents/outgoing/${id}`,
+  edit: (id: string) => `/admin/documents/outgoing/${id}/edit`,
+  comment: (id: string) => `/admin/documents/outgoing/${id}/comments`,
+  submit: (id: string) => `/admin/documents/outgoing/${id}/submit`,
+  act: (id: string) => `/admin/documents/outgoing/${id}/step`,
+  issue: (id: string) => `/admin/documents/outgoing/${id}/issue`,
+  version: (id: string, version: number) => `/admin/documents/outgoing/${id}/versions/${version}`,
+  signed: (id: string) => `/admin/documents/outgoing/${id}/signed`,
+  edxml: (id: string) => `/admin/documents/outgoing/${id}/edxml`,
+  /** Drafting a reply to an incoming document. */
+  replyTo: (documentId: string) => `/admin/documents/outgoing/new?replyTo=${encodeURIComponent(documentId)}`,
+  /** Refusing a document received from another agency (status 02). */
+  refuse: (documentId: string) => `/admin/documents/${documentId}/refuse`,
+}

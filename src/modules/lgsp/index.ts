@@ -1,0 +1,60 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { ModuleDeps } from '../../platform/module.js'
+import type { ExchangeRecorder } from '../lgsp-log/index.js'
+import type { SsoService } from '../sso/index.js'
+import { lgspApi } from './lgsp.api.js'
+import { createGateway } from './lgsp.gateway.js'
+import type { Resolver } from './lgsp.hosts.js'
+import { lgspRoutes } from './lgsp.routes.js'
+import { createLgspService } from './lgsp.service.js'
+
+export type { LgspService, Snapshot, Service, Subsystem } from './lgsp.service.js'
+export type { Gateway } from './lgsp.gateway.js'
+export { GATEWAY_SCOPE } from './lgsp.gateway.js'
+export { gatewayPaths, lgspPaths } from './lgsp.paths.js'
+export { formatServiceId, formatSubsystemId, parseClientHeader } from './lgsp.identifiers.js'
+
+export type LgspModuleDeps = ModuleDeps & {
+  sso: Pick<SsoService, 'authenticateBearer' | 'clients'>
+  /** The message log: every exchange through the gateway, refused ones included, is recorded there. */
+  recorder: ExchangeRecorder
+  log: Pick<FastifyBaseLogger, 'warn' | 'error'>
+  resolver?: Resolver
+}
+
+/**
+ * The LGSP registry and gateway: members (agencies), their subsystems, services and access rights, the hosts
+ * services may point at, and the X-Road-style REST gateway under `/r1` that checks, streams and records calls.
+ */
+export function createLgspModule(deps: LgspModuleDeps) {
+  const { config, clock, sso } = deps
+  const service = createLgspService({
+    ...deps,
+    resolver: deps.resolver,
+    ssoClient: async (clientId) => {
+      const client = await sso.clients.findClientPublic(clientId)
+      return client
+        ? { kind: client.kind, name: client.name, disabled: client.disabled_at !== null }
+        : undefined
+    },
+  })
+  const gateway = createGateway({
+    registry: service,
+    authenticate: (token) => sso.authenticateBearer(token),
+    recorder: deps.recorder,
+    clock,
+    breaker: { failures: config.lgspBreakerFailures, openMs: config.lgspBreakerOpenSeconds * 1000 },
+    tokenCacheMs: config.lgspTokenCacheSeconds * 1000,
+    publicUrl: config.publicUrl,
+    log: deps.log,
+  })
+  return {
+    service,
+    gateway,
+    /** Admin pages and the integrators' catalogue. */
+    routes: lgspRoutes(service, gateway, config.publicUrl),
+    /** The gateway itself, outside /api/v1: no CSRF, no cookies, no body parsing. */
+    gatewayRoutes: gateway.routes,
+    api: lgspApi(service, gateway),
+  }
+}

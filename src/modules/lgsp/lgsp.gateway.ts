@@ -1,0 +1,655 @@
+import { createHash, randomUUID } from 'node:crypto'
+import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
+import https from 'node:https'
+import { Transform, type TransformCallback } from 'node:stream'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Clock } from '../../platform/clock.js'
+import type { ExchangeRecord, ExchangeRecorder } from '../lgsp-log/index.js'
+import type { BearerIdentity } from '../sso/index.js'
+import { ForbiddenAddressError, guardedLookup, matchAllowedHost } from './lgsp.hosts.js'
+import {
+  createHealthBoard,
+  createRateLimiter,
+  type BreakerSettings,
+  type HealthBoard,
+} from './lgsp.health.js'
+import {
+  formatSubsystemId,
+  IdentifierError,
+  parseClientHeader,
+  parseGatewayPath,
+  pathMatches,
+  restPathProblem,
+  type GatewayTarget,
+} from './lgsp.identifiers.js'
+import { gatewayErrors, type GatewayErrorKey } from './lgsp.locales.js'
+import { gatewayPaths } from './lgsp.paths.js'
+import type { AccessRight, LgspService, Service, Snapshot, Subsystem } from './lgsp.service.js'
+
+export type GatewayDeps = {
+  registry: Pick<LgspService, 'snapshot'>
+  /** The SSO provider's check of a bearer access token. */
+  authenticate: (token: string) => Promise<BearerIdentity | undefined>
+  recorder: ExchangeRecorder
+  clock: Clock
+  breaker: BreakerSettings
+  /** How long a valid token is trusted without asking the provider again (0: ask on every call). */
+  tokenCacheMs: number
+  /** The platform's public address, for the `servers` of the OpenAPI documents it hands out. */
+  publicUrl: string | undefined
+  log: Pick<FastifyBaseLogger, 'warn' | 'error'>
+}
+
+/** The scope a client-credentials token needs to call services through the gateway. */
+export const GATEWAY_SCOPE = 'lgsp'
+
+/** Bodies kept for the message log are capped; a larger one is logged by its hash only. */
+const MAX_KEPT_BODY = 8 * 1_048_576
+
+/** How much of an answer that arrives before the end of its request is held while the request finishes. */
+const EARLY_ANSWER_BUFFER = 16 * 1_048_576
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+])
+
+/** Never passed on to a provider: the caller's credentials and cookies, and what the gateway sets itself. */
+const NOT_FORWARDED = new Set([
+  'host',
+  'authorization',
+  'cookie',
+  'expect',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-road-client',
+  'x-road-id',
+  'x-road-request-id',
+  'x-road-service',
+  'x-road-userid',
+])
+
+const TOKEN_PATTERN = /^[\x21-\x7e]{1,200}$/
+
+function connectionListed(headers: IncomingHttpHeaders): Set<string> {
+  const listed = new Set<string>()
+  const value = headers.connection
+  if (typeof value === 'string') for (const name of value.split(',')) listed.add(name.trim().toLowerCase())
+  return listed
+}
+
+function filterHeaders(headers: IncomingHttpHeaders, drop: Set<string>): OutgoingHttpHeaders {
+  const listed = connectionListed(headers)
+  const out: OutgoingHttpHeaders = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name) || drop.has(name)) continue
+    if (name.startsWith('x-road-')) continue
+    out[name] = value
+  }
+  return out
+}
+
+const RESPONSE_DROPPED = new Set(['set-cookie', 'set-cookie2'])
+
+/** Thrown inside the request stream when the body passes the service's limit. */
+class TooLargeError extends Error {}
+/** Thrown when the provider does not answer in the service's time. */
+class UpstreamTimeoutError extends Error {}
+
+/** Hashes (SHA-256), counts and optionally keeps what streams through it, without holding it back. */
+class Meter extends Transform {
+  readonly hash = createHash('sha256')
+  bytes = 0
+  private kept: Buffer[] | null
+  digest: string | null = null
+
+  constructor(
+    private readonly limit: number,
+    keep: boolean,
+    readableHighWaterMark?: number,
+  ) {
+    super(readableHighWaterMark ? { readableHighWaterMark } : {})
+    this.kept = keep ? [] : null
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+    if (this.bytes + chunk.length > this.limit) return callback(new TooLargeError())
+    this.update(chunk)
+    callback(null, chunk)
+  }
+
+  /** Counts, hashes and keeps a chunk seen elsewhere (the meter then only observes a stream). */
+  update(chunk: Buffer) {
+    this.bytes += chunk.length
+    this.hash.update(chunk)
+    if (this.kept) {
+      if (this.bytes <= MAX_KEPT_BODY) this.kept.push(chunk)
+      else this.kept = null
+    }
+  }
+
+  override _flush(callback: TransformCallback) {
+    this.finish()
+    callback()
+  }
+
+  /** The base64 SHA-256 of everything seen; final once called. */
+  finish(): string {
+    this.digest ??= this.hash.digest('base64')
+    return this.digest
+  }
+
+  body(): Buffer | undefined {
+    return this.kept ? Buffer.concat(this.kept) : undefined
+  }
+}
+
+const EMPTY_HASH = createHash('sha256').digest('base64')
+
+type Exchange = {
+  messageId: string
+  requestId: string
+  client: string
+  service: string
+  tokenClientId: string
+  method: string
+  path: string
+  startedAt: Date
+  requestMeter?: Meter
+  responseMeter?: Meter
+  keepBodies: boolean
+  recorded: boolean
+}
+
+/** The X-Road REST gateway: `/r1/...` calls checked against the registry and streamed to the provider. */
+export function createGateway(deps: GatewayDeps) {
+  const { registry, recorder, clock, log } = deps
+  const health: HealthBoard = createHealthBoard(deps.breaker, () => clock().getTime())
+  const limiter = createRateLimiter(() => clock().getTime())
+  const tokens = new Map<string, { identity: BearerIdentity; until: number }>()
+  const agents = {
+    http: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' }),
+    https: new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' }),
+  }
+
+  async function authenticate(header: string | undefined): Promise<BearerIdentity | undefined> {
+    if (typeof header !== 'string') return undefined
+    const [scheme, token] = header.split(' ', 2)
+    if (scheme?.toLowerCase() !== 'bearer' || !token || token.length > 512) return undefined
+    const now = clock().getTime()
+    const cached = tokens.get(token)
+    if (cached && cached.until > now) return cached.identity
+    const identity = await deps.authenticate(token.trim())
+    if (!identity || identity.expiresAt.getTime() <= now) {
+      tokens.delete(token)
+      return undefined
+    }
+    if (deps.tokenCacheMs > 0) {
+      if (tokens.size >= 10_000) tokens.clear()
+      tokens.set(token, { identity, until: Math.min(now + deps.tokenCacheMs, identity.expiresAt.getTime()) })
+    }
+    return identity
+  }
+
+  function record(exchange: Exchange, status: number, errorCode?: string) {
+    if (exchange.recorded) return
+    exchange.recorded = true
+    const request = exchange.requestMeter
+    const response = exchange.responseMeter
+    const entry: ExchangeRecord = {
+      messageId: exchange.messageId,
+      requestId: exchange.requestId,
+      client: exchange.client,
+      service: exchange.service,
+      tokenClientId: exchange.tokenClientId,
+      method: exchange.method,
+      path: exchange.path,
+      status,
+      ...(errorCode ? { errorCode } : {}),
+      startedAt: exchange.startedAt,
+      finishedAt: clock(),
+      requestHash: request ? request.finish() : EMPTY_HASH,
+      responseHash: response ? response.finish() : EMPTY_HASH,
+      requestBytes: request?.bytes ?? 0,
+      responseBytes: response?.bytes ?? 0,
+    }
+    if (exchange.keepBodies) {
+      const requestBody = request?.body()
+      const responseBody = response?.body()
+      if (requestBody) entry.requestBody = requestBody
+      if (responseBody) entry.responseBody = responseBody
+    }
+    recorder.record(entry).catch((error: unknown) => log.error({ err: error }, 'lgsp exchange not recorded'))
+  }
+
+  function baseHeaders(reply: FastifyReply, exchange: Exchange) {
+    reply.header('x-content-type-options', 'nosniff')
+    reply.header('x-road-id', exchange.messageId)
+    reply.header('x-road-request-id', exchange.requestId)
+    if (exchange.client) reply.header('x-road-client', exchange.client)
+    if (exchange.service) reply.header('x-road-service', exchange.service)
+  }
+
+  /** Answers with an X-Road-style error and records the exchange. */
+  function refuse(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    exchange: Exchange,
+    key: GatewayErrorKey,
+    detail: string,
+    extra: Record<string, string> = {},
+  ) {
+    const error = gatewayErrors[key]
+    record(exchange, error.status, error.type)
+    baseHeaders(reply, exchange)
+    // A body we did not read is not worth reading: close the connection after answering.
+    if (exchange.requestMeter === undefined && hasBody(request)) reply.header('connection', 'close')
+    for (const [name, value] of Object.entries(extra)) reply.header(name, value)
+    return reply
+      .code(error.status)
+      .header('x-road-error', error.type)
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify({ type: error.type, message: error.message, detail }))
+  }
+
+  function hasBody(request: FastifyRequest) {
+    const length = request.headers['content-length']
+    return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+  }
+
+  function json(reply: FastifyReply, exchange: Exchange, body: unknown) {
+    const payload = Buffer.from(JSON.stringify(body))
+    const meter = new Meter(Number.POSITIVE_INFINITY, exchange.keepBodies)
+    meter.end(payload)
+    meter.resume()
+    exchange.responseMeter = meter
+    record(exchange, 200)
+    baseHeaders(reply, exchange)
+    return reply.code(200).type('application/json; charset=utf-8').send(payload)
+  }
+
+  /** The client subsystem behind the request, or the refusal to send (with the client as far as known). */
+  function identifyClient(
+    request: FastifyRequest,
+    snapshot: Snapshot,
+    identity: BearerIdentity,
+    required: boolean,
+  ): { client: Subsystem } | { error: GatewayErrorKey; label: string; detail: string } {
+    const header = request.headers['x-road-client']
+    if (header === undefined && !required) {
+      const client = snapshot.subsystemBySsoClient.get(identity.clientId)
+      return client && !client.disabled_at
+        ? { client }
+        : { error: 'unknownClient', label: '', detail: `no subsystem for ${identity.clientId}` }
+    }
+    let label: string
+    try {
+      label = formatSubsystemId(parseClientHeader(header))
+    } catch (error) {
+      return { error: 'invalidClientId', label: '', detail: (error as Error).message }
+    }
+    const client = snapshot.subsystemByIdentifier.get(label)
+    if (!client || client.disabled_at) return { error: 'unknownClient', label, detail: label }
+    if (client.sso_client_id !== identity.clientId) {
+      return { error: 'clientMismatch', label, detail: `token of ${identity.clientId}, client ${label}` }
+    }
+    return { client }
+  }
+
+  function rightsOf(snapshot: Snapshot, service: Service, client: Subsystem): AccessRight[] {
+    return (snapshot.rightsByService.get(service.id) ?? []).filter((r) => r.client_subsystem_id === client.id)
+  }
+
+  const allows = (right: AccessRight, method: string, path: string) =>
+    (right.methods.includes('*') || right.methods.includes(method)) && pathMatches(right.path_pattern, path)
+
+  const publicBase = (request: FastifyRequest) =>
+    (deps.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '')
+
+  const serviceEntry = (service: Service) => ({
+    object_type: 'SERVICE',
+    xroad_instance: service.provider.member.instance,
+    member_class: service.provider.member.member_class,
+    member_code: service.provider.member.member_code,
+    subsystem_code: service.provider.code,
+    service_code: service.code,
+    service_version: service.version,
+    service_type: 'REST',
+  })
+
+  /** listClients, listMethods, allowedMethods, getOpenAPI (X-Road's service metadata protocol for REST). */
+  function metaservice(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    exchange: Exchange,
+    snapshot: Snapshot,
+    target: Exclude<GatewayTarget, { kind: 'service' }>,
+    client: Subsystem | undefined,
+  ) {
+    if (target.kind === 'listClients') {
+      const member = []
+      for (const m of snapshot.members) {
+        if (target.instance && m.instance !== target.instance) continue
+        const id = { xroad_instance: m.instance, member_class: m.member_class, member_code: m.member_code }
+        member.push({ id: { object_type: 'MEMBER', ...id }, name: m.name })
+        for (const s of snapshot.subsystems) {
+          if (s.member_id !== m.id || s.disabled_at) continue
+          member.push({ id: { object_type: 'SUBSYSTEM', ...id, subsystem_code: s.code }, name: m.name })
+        }
+      }
+      return json(reply, exchange, { member })
+    }
+    const provider = snapshot.subsystemByIdentifier.get(formatSubsystemId(target.subsystem))
+    const services = provider
+      ? snapshot.services.filter((s) => s.subsystem_id === provider.id && !s.disabled_at)
+      : []
+    if (target.meta === 'listMethods') return json(reply, exchange, { service: services.map(serviceEntry) })
+    if (target.meta === 'allowedMethods') {
+      const allowed = []
+      for (const service of services) {
+        const rights = client ? rightsOf(snapshot, service, client) : []
+        if (rights.length === 0) continue
+        const endpoint_list = rights.flatMap((r) =>
+          r.methods.map((method) => ({ method, path: r.path_pattern })),
+        )
+        allowed.push({ ...serviceEntry(service), endpoint_list })
+      }
+      return json(reply, exchange, { service: allowed })
+    }
+    const serviceCode = new URLSearchParams(target.query.slice(1)).get('serviceCode') ?? ''
+    const service = services.find((s) => s.code === serviceCode)
+    if (!service?.openapi) return refuse(request, reply, exchange, 'noOpenApi', serviceCode || 'serviceCode')
+    return json(reply, exchange, openApiForClients(service, publicBase(request)))
+  }
+
+  async function handle(request: FastifyRequest, reply: FastifyReply) {
+    const exchange: Exchange = {
+      messageId: randomUUID(),
+      requestId: randomUUID(),
+      client: '',
+      service: '',
+      tokenClientId: '',
+      method: request.method,
+      path: '',
+      startedAt: clock(),
+      keepBodies: false,
+      recorded: false,
+    }
+    const messageIdHeader = request.headers['x-road-id']
+    const userId = request.headers['x-road-userid']
+    if (
+      (messageIdHeader !== undefined &&
+        (typeof messageIdHeader !== 'string' || !TOKEN_PATTERN.test(messageIdHeader))) ||
+      (userId !== undefined && (typeof userId !== 'string' || !TOKEN_PATTERN.test(userId)))
+    ) {
+      return refuse(request, reply, exchange, 'invalidHeader', 'X-Road-Id / X-Road-UserId')
+    }
+    if (typeof messageIdHeader === 'string') exchange.messageId = messageIdHeader
+
+    let target: GatewayTarget
+    try {
+      target = parseGatewayPath(request.url)
+    } catch (error) {
+      exchange.service = request.url.split('?')[0]!.slice(0, 300)
+      return refuse(request, reply, exchange, 'invalidServiceId', (error as IdentifierError).message)
+    }
+    exchange.service =
+      target.kind === 'service'
+        ? `${formatSubsystemId(target.service)}/${target.service.serviceCode}`
+        : target.kind === 'meta'
+          ? `${formatSubsystemId(target.subsystem)}/${target.meta}`
+          : `${target.instance ? `${target.instance}/` : ''}listClients`
+    exchange.path = target.kind === 'service' ? target.rest : target.kind === 'meta' ? target.query : ''
+
+    const identity = await authenticate(request.headers.authorization)
+    if (!identity) {
+      reply.header('www-authenticate', 'Bearer realm="lgsp"')
+      return refuse(request, reply, exchange, 'unauthenticated', 'Authorization')
+    }
+    exchange.tokenClientId = identity.clientId
+    if (!identity.scope.includes(GATEWAY_SCOPE)) {
+      return refuse(request, reply, exchange, 'missingScope', identity.scope.join(' '))
+    }
+
+    const snapshot = await registry.snapshot()
+    const identified = identifyClient(request, snapshot, identity, target.kind === 'service')
+    if ('error' in identified) {
+      exchange.client = identified.label
+      return refuse(request, reply, exchange, identified.error, identified.detail)
+    }
+    const client = identified.client
+    exchange.client = client.identifier
+
+    const wait = limiter.take(client.id, client.rate_limit_per_minute)
+    if (wait > 0) {
+      return refuse(request, reply, exchange, 'rateLimited', `${client.rate_limit_per_minute}/min`, {
+        'retry-after': String(wait),
+      })
+    }
+
+    if (target.kind !== 'service') return metaservice(request, reply, exchange, snapshot, target, client)
+
+    const service = snapshot.serviceByIdentifier.get(exchange.service)
+    if (!service) return refuse(request, reply, exchange, 'unknownService', exchange.service)
+    exchange.keepBodies = service.log_bodies
+    if (service.disabled_at || service.provider.disabled_at) {
+      return refuse(request, reply, exchange, 'serviceDisabled', exchange.service)
+    }
+    const problem = restPathProblem(target.rest)
+    if (problem) return refuse(request, reply, exchange, 'invalidPath', problem)
+    const path = target.rest.split('?')[0] || '/'
+    if (!rightsOf(snapshot, service, client).some((r) => allows(r, request.method, path))) {
+      return refuse(request, reply, exchange, 'accessDenied', `${request.method} ${path}`)
+    }
+    const length = Number(request.headers['content-length'] ?? 0)
+    if (length > service.max_body_bytes) {
+      return refuse(request, reply, exchange, 'tooLarge', `${length} > ${service.max_body_bytes} bytes`)
+    }
+    const base = new URL(service.base_url)
+    const allowed = matchAllowedHost(
+      base,
+      snapshot.hosts.map((h) => h.host),
+    )
+    if (!allowed) return refuse(request, reply, exchange, 'serviceDisabled', `${base.host} not allowed`)
+    const admission = health.admit(service.id)
+    if (admission === 'reject') {
+      const openUntil = health.get(service.id).openUntil
+      const seconds = openUntil ? Math.max(1, Math.ceil((openUntil - clock().getTime()) / 1000)) : 1
+      return refuse(request, reply, exchange, 'circuitOpen', exchange.service, {
+        'retry-after': String(seconds),
+      })
+    }
+    return forward(request, reply, exchange, service, target.rest, allowed.exact)
+  }
+
+  function forward(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    exchange: Exchange,
+    service: Service,
+    rest: string,
+    exactHost: boolean,
+  ): Promise<FastifyReply> {
+    const url = new URL(`${service.base_url}${rest}`)
+    const requestMeter = new Meter(service.max_body_bytes, service.log_bodies)
+    exchange.requestMeter = requestMeter
+    const headers = filterHeaders(request.headers, NOT_FORWARDED)
+    headers['x-road-client'] = exchange.client
+    headers['x-road-service'] = exchange.service
+    headers['x-road-id'] = exchange.messageId
+    headers['x-road-request-id'] = exchange.requestId
+    if (typeof request.headers['x-road-userid'] === 'string') {
+      headers['x-road-userid'] = request.headers['x-road-userid']
+    }
+    const secure = url.protocol === 'https:'
+    const upstream = (secure ? https : http).request(url, {
+      method: request.method,
+      headers,
+      agent: secure ? agents.https : agents.http,
+      lookup: guardedLookup(exactHost),
+    })
+    return new Promise<FastifyReply>((resolve) => {
+      let settled = false
+      let bodyDone = false
+      let answerTimer: NodeJS.Timeout | undefined
+      const startAnswerTimer = () => {
+        answerTimer ??= setTimeout(
+          () => upstream.destroy(new UpstreamTimeoutError(`no answer within ${service.timeout_ms} ms`)),
+          service.timeout_ms,
+        )
+      }
+      // A provider that goes quiet at any stage is given up after the service's timeout; quiet because the
+      // client reads the answer slowly (the gateway is holding the provider back) does not count.
+      const idle = () => {
+        if (settled && (reply.raw.writableNeedDrain || (exchange.responseMeter?.readableLength ?? 0) > 0)) {
+          upstream.setTimeout(service.timeout_ms, idle)
+          return
+        }
+        upstream.destroy(new UpstreamTimeoutError(`idle for ${service.timeout_ms} ms`))
+      }
+      upstream.setTimeout(service.timeout_ms, idle)
+
+      const fail = (error: unknown) => {
+        if (settled) return
+        settled = true
+        clearTimeout(answerTimer)
+        upstream.destroy()
+        if (!bodyDone) request.raw.unpipe(requestMeter)
+        if (error instanceof TooLargeError) {
+          health.released(service.id)
+          // The rest of the body is not worth reading: the connection closes after the answer.
+          reply.header('connection', 'close')
+          resolve(refuse(request, reply, exchange, 'tooLarge', `> ${service.max_body_bytes} bytes`))
+        } else if (request.raw.destroyed && !bodyDone) {
+          health.released(service.id)
+          record(exchange, 499, 'Client.RequestAborted')
+          resolve(reply)
+        } else if (error instanceof UpstreamTimeoutError) {
+          health.failed(service.id, 'timeout')
+          resolve(refuse(request, reply, exchange, 'timeout', error.message))
+        } else if (error instanceof ForbiddenAddressError) {
+          health.released(service.id)
+          resolve(refuse(request, reply, exchange, 'forbiddenAddress', error.message))
+        } else {
+          const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+          health.failed(service.id, code)
+          resolve(refuse(request, reply, exchange, 'networkError', code))
+        }
+      }
+
+      requestMeter.on('error', fail)
+      requestMeter.on('end', () => {
+        bodyDone = true
+        startAnswerTimer()
+      })
+      upstream.on('error', fail)
+      request.raw.on('error', fail)
+      request.raw.on('close', () => {
+        if (!bodyDone && !request.raw.complete) fail(new Error('client aborted'))
+      })
+      if (hasBody(request)) {
+        request.raw.pipe(requestMeter).pipe(upstream)
+      } else {
+        // Nothing to stream (GET, HEAD, DELETE without a body): the request is complete as it stands.
+        bodyDone = true
+        requestMeter.finish()
+        upstream.end()
+        startAnswerTimer()
+      }
+
+      upstream.on('response', (response: IncomingMessage) => {
+        if (settled) return response.resume()
+        clearTimeout(answerTimer)
+        // A provider may answer before it has read the whole request (an echo does). The hash of the request goes
+        // into the answer's headers, so the answer is held, up to EARLY_ANSWER_BUFFER, until the request is in.
+        // Otherwise the meter only observes the answer streaming straight to the client.
+        const early = !bodyDone
+        const responseMeter = new Meter(
+          Number.POSITIVE_INFINITY,
+          service.log_bodies,
+          early ? EARLY_ANSWER_BUFFER : undefined,
+        )
+        exchange.responseMeter = responseMeter
+        let broken: string | undefined
+        response.on('error', (error) => {
+          broken = (error as NodeJS.ErrnoException).code ?? error.message
+          if (early) responseMeter.destroy(error)
+        })
+        response.on('aborted', () => (broken ??= 'aborted'))
+        if (early) response.pipe(responseMeter)
+        else response.on('data', (chunk: Buffer) => responseMeter.update(chunk))
+        const send = () => {
+          if (settled) return
+          settled = true
+          const status = response.statusCode ?? 502
+          if (status === 502 || status === 503 || status === 504) health.failed(service.id, `HTTP ${status}`)
+          else health.succeeded(service.id)
+          reply.raw.once('close', () => {
+            const complete = response.complete && !broken && reply.raw.writableFinished
+            record(
+              exchange,
+              status,
+              complete ? undefined : broken ? gatewayErrors.networkError.type : 'Client.ResponseAborted',
+            )
+            if (!response.complete) upstream.destroy()
+          })
+          baseHeaders(reply, exchange)
+          reply.header('x-road-request-hash', requestMeter.finish())
+          for (const [name, value] of Object.entries(filterHeaders(response.headers, RESPONSE_DROPPED))) {
+            if (value !== undefined) reply.header(name, value)
+          }
+          reply.code(status)
+          resolve(reply.send(early ? responseMeter : response))
+        }
+        if (bodyDone) send()
+        else requestMeter.once('end', send)
+      })
+    })
+  }
+
+  return {
+    health,
+    handle,
+    routes: async (app: FastifyInstance) => {
+      // The gateway reads request bodies itself, as streams: no parser may buffer them.
+      app.removeAllContentTypeParsers()
+      app.addContentTypeParser('*', (_request, _payload, done) => done(null))
+      app.route({
+        method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
+        url: `${gatewayPaths.prefix}/*`,
+        schema: { hide: true },
+        // No compression (the gateway transforms nothing) and no browser-page headers on system-to-system calls.
+        config: { compress: false, decompress: false },
+        helmet: false,
+        handler: handle,
+      })
+      app.addHook('onClose', async () => {
+        agents.http.destroy()
+        agents.https.destroy()
+      })
+    },
+  }
+}
+
+export type Gateway = ReturnType<typeof createGateway>
+
+/** A service's OpenAPI document as clients should use it: its servers are the gateway's address for it. */
+export function openApiForClients(service: Service, base: string): Record<string, unknown> {
+  const doc = { ...(service.openapi ?? {}) }
+  doc.servers = [
+    {
+      url: `${base}${gatewayPaths.service(service.identifier)}`,
+      description: `Qua nền tảng tích hợp LGSP (${service.identifier}, phiên bản ${service.version})`,
+    },
+  ]
+  return doc
+}

@@ -1,0 +1,102 @@
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely'
+import type { Queryable } from '../../platform/db/database.js'
+import { tablesOf, type PlatformTables } from '../../platform/db/tables.js'
+import type { LgspTables } from './lgsp.tables.js'
+
+export type MemberRow = Selectable<LgspTables['lgsp_members']>
+export type SubsystemRow = Selectable<LgspTables['lgsp_subsystems']>
+export type ServiceRow = Selectable<LgspTables['lgsp_services']>
+export type AccessRightRow = Selectable<LgspTables['lgsp_access_rights']>
+export type AllowedHostRow = Selectable<LgspTables['lgsp_allowed_hosts']>
+
+const t = (q: Queryable): Kysely<PlatformTables & LgspTables> => tablesOf<LgspTables>(q)
+
+export const listMembers = (q: Queryable) =>
+  t(q).selectFrom('lgsp_members').selectAll().orderBy('name').orderBy('member_code').execute()
+
+export const findMember = (q: Queryable, id: string) =>
+  t(q).selectFrom('lgsp_members').selectAll().where('id', '=', id).executeTakeFirst()
+
+export const findMemberByCode = (q: Queryable, instance: string, memberClass: string, code: string) =>
+  t(q)
+    .selectFrom('lgsp_members')
+    .selectAll()
+    .where('instance', '=', instance)
+    .where('member_class', '=', memberClass as MemberRow['member_class'])
+    .where('member_code', '=', code)
+    .executeTakeFirst()
+
+export const insertMember = (q: Queryable, row: Insertable<LgspTables['lgsp_members']>) =>
+  t(q).insertInto('lgsp_members').values(row).returningAll().executeTakeFirstOrThrow()
+
+export const updateMember = (q: Queryable, id: string, row: Updateable<LgspTables['lgsp_members']>) =>
+  t(q).updateTable('lgsp_members').set(row).where('id', '=', id).returningAll().executeTakeFirst()
+
+export const listSubsystems = (q: Queryable) =>
+  t(q).selectFrom('lgsp_subsystems').selectAll().orderBy('code').execute()
+
+export const findSubsystem = (q: Queryable, id: string) =>
+  t(q).selectFrom('lgsp_subsystems').selectAll().where('id', '=', id).executeTakeFirst()
+
+export const findSubsystemByCode = (q: Queryable, memberId: string, code: string) =>
+  t(q)
+    .selectFrom('lgsp_subsystems')
+    .selectAll()
+    .where('member_id', '=', memberId)
+    .where('code', '=', code)
+    .executeTakeFirst()
+
+export const findSubsystemBySsoClient = (q: Queryable, clientId: string) =>
+  t(q).selectFrom('lgsp_subsystems').selectAll().where('sso_client_id', '=', clientId).executeTakeFirst()
+
+export const insertSubsystem = (q: Queryable, row: Insertable<LgspTables['lgsp_subsystems']>) =>
+  t(q).insertInto('lgsp_subsystems').values(row).returningAll().executeTakeFirstOrThrow()
+
+export const updateSubsystem = (q: Queryable, id: string, row: Updateable<LgspTables['lgsp_subsystems']>) =>
+  t(q).updateTable('lgsp_subsystems').set(row).where('id', '=', id).returningAll().executeTakeFirst()
+
+export const listServices = (q: Queryable) =>
+  t(q).selectFrom('lgsp_services').selectAll().orderBy('code').execute()
+
+export const findService = (q: Queryable, id: string) =>
+  t(q).selectFrom('lgsp_services').selectAll().where('id', '=', id).executeTakeFirst()
+
+export const findServiceByCode = (q: Queryable, subsystemId: string, code: string) =>
+  t(q)
+    .selectFrom('lgsp_services')
+    .selectAll()
+    .where('subsystem_id', '=', subsystemId)
+    .where('code', '=', code)
+    .executeTakeFirst()
+
+export const insertService = (q: Queryable, row: Insertable<LgspTables['lgsp_services']>) =>
+  t(q).insertInto('lgsp_services').values(row).returningAll().executeTakeFirstOrThrow()
+
+export const updateService = (q: Queryable, id: string, row: Updateable<LgspTables['lgsp_services']>) =>
+  t(q).updateTable('lgsp_services').set(row).where('id', '=', id).returningAll().executeTakeFirst()
+
+export const listAccessRights = (q: Queryable) =>
+  t(q).selectFrom('lgsp_access_rights').selectAll().orderBy('created_at').orderBy('id').execute()
+
+export const findAccessRight = (q: Queryable, id: string) =>
+  t(q).selectFrom('lgsp_access_rights').selectAll().where('id', '=', id).executeTakeFirst()
+
+export const insertAccessRight = (q: Queryable, row: Insertable<LgspTables['lgsp_access_rights']>) =>
+  t(q).insertInto('lgsp_access_rights').values(row).returningAll().executeTakeFirstOrThrow()
+
+export const deleteAccessRight = (q: Queryable, id: string) =>
+  t(q).deleteFrom('lgsp_access_rights').where('id', '=', id).returningAll().executeTakeFirst()
+
+export const listAllowedHosts = (q: Queryable) =>
+  t(q).selectFrom('lgsp_allowed_hosts').selectAll().orderBy('host').execute()
+
+export const insertAllowedHost = (q: Queryable, row: Insertable<LgspTables['lgsp_allowed_hosts']>) =>
+  t(q)
+    .insertInto('lgsp_allowed_hosts')
+    .values(row)
+    .onConflict((oc) => oc.column('host').doNothing())
+    .returningAll()
+    .executeTakeFirst()
+
+export const deleteAllowedHost = (q: Queryable, host: string) =>
+  t(q).deleteFrom('lgsp_allowed_hosts').where('host', '=', host).returningAll().executeTakeFirst()
