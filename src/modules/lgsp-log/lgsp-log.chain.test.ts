@@ -66,6 +66,30 @@ describe('recording and chaining', () => {
     }
   })
 
+  it('stores every exchange of a busy gateway, and one bad exchange costs the others nothing', async () => {
+    const fresh = await createLogFixture()
+    try {
+      // Recorded at once: they are written together (group commit), each promise settling with its own row.
+      const results = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, i) =>
+          fresh.service.recorder.record(
+            exchange({ path: `/busy/${i}`, status: i === 17 ? Number.NaN : 200 }),
+          ),
+        ),
+      )
+      expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1)
+      expect(results[17]!.status).toBe('rejected')
+      const stored = await sql<{ path: string }>`select path from lgsp_log_pending order by id`.execute(
+        fresh.db,
+      )
+      expect(stored.rows.map((r) => r.path)).toEqual(
+        Array.from({ length: 40 }, (_, i) => `/busy/${i}`).filter((p) => p !== '/busy/17'),
+      )
+    } finally {
+      await fresh.close()
+    }
+  })
+
   it('refuses to update or delete chained entries and batches', async () => {
     await expect(sql`update lgsp_log set status = 500 where seq = 1`.execute(f.db)).rejects.toThrow(
       /append-only/,
