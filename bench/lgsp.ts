@@ -5,8 +5,8 @@
  * measurement (nordic-institute/X-Road issue #1321) shows a consumer/provider security-server pair at about 0.11×.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { sql } from 'kysely'
@@ -35,8 +35,49 @@ server.keepAliveTimeout = 60000
 server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port))
 `
 
-async function startProvider(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['-e', PROVIDER_SOURCE], { stdio: ['ignore', 'pipe', 'inherit'] })
+/**
+ * The ceiling for any proxy written for Node on this machine: a bare node:http reverse proxy (keep-alive pool,
+ * bodies piped both ways) with no checks, no hashing and no log. Its figure in the same run shows how much of the
+ * gap to the direct figure is the second HTTP hop itself rather than the gateway's work.
+ */
+const BARE_PROXY_SOURCE = `
+const http = require('node:http')
+const target = new URL(process.argv[1])
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' })
+const server = http.createServer((req, res) => {
+  const headers = { ...req.headers, host: target.host }
+  const upstream = http.request({ hostname: target.hostname, port: target.port, path: req.url, method: req.method, headers, agent }, (answer) => {
+    res.writeHead(answer.statusCode, answer.headers)
+    answer.pipe(res)
+  })
+  upstream.on('error', () => { res.statusCode = 502; res.end() })
+  req.pipe(upstream)
+})
+server.keepAliveTimeout = 60000
+server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port))
+`
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const TICK_US = 1_000_000 / 100
+
+/** CPU time (user + system, in ticks) a process has used so far, or undefined where /proc cannot tell. */
+function cpuTicks(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    // The command name (field 2) may hold spaces; the fields after it are counted from its closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return Number(fields[11]) + Number(fields[12])
+  } catch {
+    return undefined
+  }
+}
+
+async function startProvider(
+  source = PROVIDER_SOURCE,
+  ...args: string[]
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['-e', source, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       const match = /port (\d+)/.exec(chunk.toString())
@@ -113,6 +154,7 @@ async function measure(mode: Mode, dir: string): Promise<string[]> {
   if (!adminToken || !clientId || !secret) throw new Error('bench setup failed (token or SSO client)')
 
   const provider = await startProvider()
+  const bareProxy = await startProvider(BARE_PROXY_SOURCE, provider.url)
   const profile = process.env.BENCH_LGSP_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_LGSP_PROFILE}`]
     : []
@@ -168,44 +210,67 @@ async function measure(mode: Mode, dir: string): Promise<string[]> {
     const gatewayHeaders = { authorization: `Bearer ${bearer}`, 'x-road-client': client.identifier! }
     const gatewayUrl = `${base}/r1/VN/GOV/000.00.00.H14/DANCU/ho-so`
 
-    const run = (url: string, init: Partial<autocannon.Options> = {}) =>
-      autocannon({ url, connections: CONNECTIONS, duration: SECONDS, ...init })
+    /** One load run; `pid` is the process whose CPU time per request is read from /proc around it. */
+    const run = async (url: string, pid: number | undefined, init: Partial<autocannon.Options> = {}) => {
+      const before = cpuTicks(pid)
+      const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, ...init })
+      const after = cpuTicks(pid)
+      const cpuUs =
+        before !== undefined && after !== undefined && result.requests.total > 0
+          ? ((after - before) * TICK_US) / result.requests.total
+          : undefined
+      return { ...result, cpuUs }
+    }
+    type Run = Awaited<ReturnType<typeof run>>
     // Warm both paths (JIT, connection pools, the registry snapshot) before measuring.
-    await run(`${provider.url}/v1/ho-so/1`, { duration: 2 })
-    await run(`${gatewayUrl}/ho-so/1`, { duration: 2, headers: gatewayHeaders })
+    await run(`${provider.url}/v1/ho-so/1`, undefined, { duration: 2 })
+    await run(`${bareProxy.url}/v1/ho-so/1`, undefined, { duration: 2 })
+    await run(`${gatewayUrl}/ho-so/1`, undefined, { duration: 2, headers: gatewayHeaders })
     const post = { method: 'POST' as const, body: BODY }
     // The platform's own cheapest request, for what its HTTP pipeline costs on this machine in this run.
-    const healthz = await run(`${base}/healthz`)
-    const directGet = await run(`${provider.url}/v1/ho-so/1`)
-    const gatewayGet = await run(`${gatewayUrl}/ho-so/1`, { headers: gatewayHeaders })
-    const directPost = await run(`${provider.url}/v1/echo`, {
+    const healthz = await run(`${base}/healthz`, server.pid)
+    const directGet = await run(`${provider.url}/v1/ho-so/1`, provider.child.pid)
+    const bareGet = await run(`${bareProxy.url}/v1/ho-so/1`, bareProxy.child.pid)
+    const gatewayGet = await run(`${gatewayUrl}/ho-so/1`, server.pid, { headers: gatewayHeaders })
+    const jsonType = { 'content-type': 'application/json' }
+    const directPost = await run(`${provider.url}/v1/echo`, provider.child.pid, {
       ...post,
-      headers: { 'content-type': 'application/json' },
+      headers: jsonType,
     })
-    const gatewayPost = await run(`${gatewayUrl}/echo`, {
+    const barePost = await run(`${bareProxy.url}/v1/echo`, bareProxy.child.pid, {
       ...post,
-      headers: { ...gatewayHeaders, 'content-type': 'application/json' },
+      headers: jsonType,
     })
-    const statuses = (r: autocannon.Result) => {
+    const gatewayPost = await run(`${gatewayUrl}/echo`, server.pid, {
+      ...post,
+      headers: { ...gatewayHeaders, ...jsonType },
+    })
+    const statuses = (r: Run) => {
       const odd = Object.entries(r.statusCodeStats ?? {}).filter(([code]) => !code.startsWith('2'))
       return odd.length ? ` (${odd.map(([code, { count }]) => `${code}: ${count}`).join(', ')})` : ''
     }
-    const row = (label: string, r: autocannon.Result, direct?: autocannon.Result) =>
-      `| ${label} | ${Math.round(r.requests.average)} | ${direct ? (r.requests.average / direct.requests.average).toFixed(2) : '1.00'}× | ${r.latency.p50} | ${r.latency.p99} | ${direct ? `+${(r.latency.p50 - direct.latency.p50).toFixed(0)} / +${(r.latency.p99 - direct.latency.p99).toFixed(0)}` : '—'} | ${r.errors + r.non2xx}${statuses(r)} |`
+    const cpu = (r: Run) => (r.cpuUs === undefined ? '—' : String(Math.round(r.cpuUs)))
+    const row = (label: string, r: Run, direct?: Run) =>
+      `| ${label} | ${Math.round(r.requests.average)} | ${direct ? (r.requests.average / direct.requests.average).toFixed(2) : '1.00'}× | ${r.latency.p50} | ${r.latency.p99} | ${direct ? `+${(r.latency.p50 - direct.latency.p50).toFixed(0)} / +${(r.latency.p99 - direct.latency.p99).toFixed(0)}` : '—'} | ${cpu(r)} | ${r.errors + r.non2xx}${statuses(r)} |`
+    const ratio = (a: Run, b: Run) => (a.requests.average / b.requests.average).toFixed(2)
+    const cpuRatio = (a: Run, b: Run) =>
+      a.cpuUs !== undefined && b.cpuUs !== undefined ? `${(a.cpuUs / b.cpuUs).toFixed(1)}×` : '—'
     return [
       `## LGSP gateway vs calling the provider directly (${mode.label})`,
       '',
-      `autocannon, ${CONNECTIONS} connections, ${SECONDS} s per row; the provider is a node:http server in its own process on 127.0.0.1. Through the gateway each call is authenticated (SSO bearer token, \`LGSP_TOKEN_CACHE_SECONDS\` default 5), checked against the registry and the access rights, streamed with SHA-256 of both bodies, and recorded in the message log (one insert per exchange; chained and signed in batches every second). Target ≥ 0.7× direct.`,
+      `autocannon, ${CONNECTIONS} connections, ${SECONDS} s per row, load average ${loadavg()[0]!.toFixed(1)} at the end; the provider is a node:http server in its own process on 127.0.0.1. Through the gateway each call is authenticated (SSO bearer token, \`LGSP_TOKEN_CACHE_SECONDS\` default 5), checked against the registry and the access rights, streamed with SHA-256 of both bodies, and recorded in the message log (group commit; chained and signed in batches every second). The bare proxy is a node:http reverse proxy with no checks and no log, the ceiling for a proxy in Node on this machine. "CPU µs/req" is the CPU time (user + system, from /proc) of the process that serves the row (the provider, the bare proxy, or the platform) per request; unlike req/s it hardly moves with other load on the machine. Target ≥ 0.7× direct.`,
       '',
-      '| request | req/s | vs direct | p50 ms | p99 ms | added p50 / p99 ms | errors |',
-      '|---|---:|---:|---:|---:|---:|---:|',
-      `| platform baseline: GET /healthz (no database) | ${Math.round(healthz.requests.average)} | ${(healthz.requests.average / directGet.requests.average).toFixed(2)}× | ${healthz.latency.p50} | ${healthz.latency.p99} | — | ${healthz.errors + healthz.non2xx} |`,
+      '| request | req/s | vs direct | p50 ms | p99 ms | added p50 / p99 ms | CPU µs/req | errors |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      row('platform baseline: GET /healthz (no database)', healthz, directGet),
       row('direct: GET (≈130 B JSON)', directGet),
+      row('bare node:http proxy, no checks or log: GET', bareGet, directGet),
       row('through the gateway: GET', gatewayGet, directGet),
       row('direct: POST 1 KB echo', directPost),
+      row('bare node:http proxy: POST 1 KB echo', barePost, directPost),
       row('through the gateway: POST 1 KB echo', gatewayPost, directPost),
       '',
-      `Gateway GET vs the platform's own /healthz in the same run: ${(gatewayGet.requests.average / healthz.requests.average).toFixed(2)}×.`,
+      `Gateway vs the bare proxy in the same run: GET ${ratio(gatewayGet, bareGet)}× the throughput at ${cpuRatio(gatewayGet, bareGet)} the CPU per request; POST ${ratio(gatewayPost, barePost)}× at ${cpuRatio(gatewayPost, barePost)}. Gateway GET vs the platform's own /healthz: ${ratio(gatewayGet, healthz)}×.`,
       '',
     ]
   } finally {
@@ -215,6 +280,7 @@ async function measure(mode: Mode, dir: string): Promise<string[]> {
       await exited
     }
     provider.child.kill('SIGTERM')
+    bareProxy.child.kill('SIGTERM')
     rmSync(join(dir, 'data'), { recursive: true, force: true })
   }
 }

@@ -8,7 +8,7 @@ import { createDocumentsModule, identityPeople } from './modules/documents/index
 import { createDossiersModule } from './modules/dossiers/index.js'
 import { createIdentityModule, officialsDirectory } from './modules/identity/index.js'
 import { createIndicatorsModule, type IndicatorTopic } from './modules/indicators/index.js'
-import { createLgspModule } from './modules/lgsp/index.js'
+import { createLgspModule, gatewayPaths } from './modules/lgsp/index.js'
 import { CHAIN_INTERVAL_MS, createMessageLogModule } from './modules/lgsp-log/index.js'
 import { createNationalSyncModule } from './modules/national-sync/index.js'
 import { createNotificationsModule } from './modules/notifications/index.js'
@@ -24,6 +24,7 @@ import type { Config } from './platform/config.js'
 import type { Database } from './platform/db/database.js'
 import { apiDocsRoutes, openApiOptions } from './platform/http/openapi.js'
 import { httpKernel } from './platform/http/plugin.js'
+import { createRawRoutes } from './platform/http/raw-routes.js'
 import { validatorCompiler } from './platform/http/validation.js'
 import { openObjectStore, openScanner } from './platform/files/index.js'
 import { createJobs, type Jobs } from './platform/jobs/index.js'
@@ -46,7 +47,10 @@ export type AppOptions = {
 
 /** Builds the whole platform: the kernel first, then each system of the province's plan, in order. */
 export async function buildApp({ config, database, clock = systemClock, logger }: AppOptions) {
+  // System-to-system paths (the LGSP gateway) are served by Node's server before Fastify's page kernel.
+  const rawRoutes = createRawRoutes()
   const app = Fastify({
+    serverFactory: rawRoutes.serverFactory,
     logger: logger ?? { level: config.logLevel },
     genReqId: () => randomUUID(),
     bodyLimit: config.bodyLimitBytes,
@@ -82,6 +86,7 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   jobs.runner.every('lgsp.log.chain', CHAIN_INTERVAL_MS, lgspLog.chain)
   // The LGSP registry and gateway: SSO tokens authenticate client systems, the message log records each call.
   const lgsp = createLgspModule({ ...deps, sso: sso.service, recorder: lgspLog.recorder, log: app.log })
+  rawRoutes.mount(`${gatewayPaths.prefix}/`, lgsp.gateway.serve)
   const files = {
     store: openObjectStore(config),
     scanner: openScanner(config),
@@ -222,7 +227,10 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   await app.register(lgsp.gatewayRoutes)
 
   app.decorate('jobs', jobs)
-  app.addHook('onClose', () => jobs.stop(5_000))
+  app.addHook('onClose', async () => {
+    await lgspLog.drain()
+    await jobs.stop(5_000)
+  })
   return app
 }
 

@@ -24,6 +24,8 @@ export function createMessageLogModule(deps: MessageLogDeps) {
   return {
     recorder,
     service,
+    /** Writes the exchanges still gathering for an insert; app.ts calls it when the server closes. */
+    drain: () => service.recorder.drain(),
     /** For `jobs.runner.every('lgsp.log.chain', CHAIN_INTERVAL_MS, chain)`. */
     chain: async () => {
       await service.chain()

@@ -137,9 +137,12 @@ export class BodyUnreadableError extends ValidationError {
   }
 }
 
+/** How long the recorder gathers exchanges into one insert (see lgsp-log.recorder.ts). */
+export const RECORD_GATHER_MS = 20
+
 export function createMessageLogService(deps: MessageLogDeps) {
   const { db, config, clock, signing } = deps
-  const recorder = createRecorder({ db, secretKey: config.secretKey, clock })
+  const recorder = createRecorder({ db, secretKey: config.secretKey, clock, gatherMs: RECORD_GATHER_MS })
   const seal = (): Promise<Seal> => signing.sealFor(SEAL_UNIT.code, SEAL_UNIT.name)
 
   /** The trial CA in trial mode, every PEM in SIGNING_DIR/trusted/, and the platform's own certificate. */

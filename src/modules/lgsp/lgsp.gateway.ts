@@ -1,8 +1,13 @@
-import { createHash, randomUUID } from 'node:crypto'
-import http, { type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
+import { createHash, randomUUID, type Hash } from 'node:crypto'
+import http, {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http'
 import https from 'node:https'
 import { Transform, type TransformCallback } from 'node:stream'
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Clock } from '../../platform/clock.js'
 import type { ExchangeRecord, ExchangeRecorder } from '../lgsp-log/index.js'
 import type { BearerIdentity } from '../sso/index.js'
@@ -105,55 +110,60 @@ class TooLargeError extends Error {}
 /** Thrown when the provider does not answer in the service's time. */
 class UpstreamTimeoutError extends Error {}
 
-/** Hashes (SHA-256), counts and optionally keeps what streams through it, without holding it back. */
-class Meter extends Transform {
-  readonly hash = createHash('sha256')
-  bytes = 0
-  private kept: Buffer[] | null
-  digest: string | null = null
+const EMPTY_HASH = createHash('sha256').digest('base64')
 
-  constructor(
-    private readonly limit: number,
-    keep: boolean,
-    readableHighWaterMark?: number,
-  ) {
-    super(readableHighWaterMark ? { readableHighWaterMark } : {})
+/** Hashes (SHA-256), counts and optionally keeps a body as it passes, without holding any of it back. */
+class BodyDigest {
+  bytes = 0
+  private hash: Hash | null = null
+  private kept: Buffer[] | null
+  private digest: string | null = null
+
+  constructor(keep: boolean) {
     this.kept = keep ? [] : null
   }
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
-    if (this.bytes + chunk.length > this.limit) return callback(new TooLargeError())
-    this.update(chunk)
-    callback(null, chunk)
-  }
-
-  /** Counts, hashes and keeps a chunk seen elsewhere (the meter then only observes a stream). */
   update(chunk: Buffer) {
     this.bytes += chunk.length
-    this.hash.update(chunk)
+    ;(this.hash ??= createHash('sha256')).update(chunk)
     if (this.kept) {
       if (this.bytes <= MAX_KEPT_BODY) this.kept.push(chunk)
       else this.kept = null
     }
   }
 
-  override _flush(callback: TransformCallback) {
-    this.finish()
-    callback()
-  }
-
   /** The base64 SHA-256 of everything seen; final once called. */
   finish(): string {
-    this.digest ??= this.hash.digest('base64')
+    this.digest ??= this.hash ? this.hash.digest('base64') : EMPTY_HASH
     return this.digest
   }
 
   body(): Buffer | undefined {
-    return this.kept ? Buffer.concat(this.kept) : undefined
+    return this.kept && this.bytes > 0 ? Buffer.concat(this.kept) : undefined
   }
 }
 
-const EMPTY_HASH = createHash('sha256').digest('base64')
+/** A stream stage that feeds a digest and fails with TooLargeError past `limit` bytes. */
+class Metered extends Transform {
+  constructor(
+    readonly digest: BodyDigest,
+    private readonly limit: number,
+    readableHighWaterMark?: number,
+  ) {
+    super(readableHighWaterMark ? { readableHighWaterMark } : {})
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+    if (this.digest.bytes + chunk.length > this.limit) return callback(new TooLargeError())
+    this.digest.update(chunk)
+    callback(null, chunk)
+  }
+
+  override _flush(callback: TransformCallback) {
+    this.digest.finish()
+    callback()
+  }
+}
 
 type Exchange = {
   messageId: string
@@ -164,13 +174,26 @@ type Exchange = {
   method: string
   path: string
   startedAt: Date
-  requestMeter?: Meter
-  responseMeter?: Meter
+  /** Set once the gateway starts reading the request's body (or finds it has none). */
+  request?: BodyDigest
+  response?: BodyDigest
+  /** Holds an answer that arrived before the end of its request (see `forward`). */
+  heldAnswer?: Metered
   keepBodies: boolean
   recorded: boolean
 }
 
-/** The X-Road REST gateway: `/r1/...` calls checked against the registry and streamed to the provider. */
+/** One call through the gateway: Node's own request and response, and the exchange being recorded. */
+type Call = { req: IncomingMessage; res: ServerResponse; exchange: Exchange }
+
+/**
+ * The X-Road REST gateway: `/r1/...` calls checked against the registry and streamed to the provider.
+ *
+ * It works on Node's request and response directly: the server hands `/r1/` requests to `serve` before Fastify
+ * (see `platform/http/raw-routes.ts`), so system-to-system calls skip the page kernel's hooks (cookies,
+ * compression, sessions, browser security headers), which cost more per call than the gateway's own work. The
+ * Fastify route below serves the same paths for `app.inject` and any server built without the fast path.
+ */
 export function createGateway(deps: GatewayDeps) {
   const { registry, recorder, clock, log } = deps
   const health: HealthBoard = createHealthBoard(deps.breaker, () => clock().getTime())
@@ -203,8 +226,7 @@ export function createGateway(deps: GatewayDeps) {
   function record(exchange: Exchange, status: number, errorCode?: string) {
     if (exchange.recorded) return
     exchange.recorded = true
-    const request = exchange.requestMeter
-    const response = exchange.responseMeter
+    const { request, response } = exchange
     const entry: ExchangeRecord = {
       messageId: exchange.messageId,
       requestId: exchange.requestId,
@@ -231,60 +253,68 @@ export function createGateway(deps: GatewayDeps) {
     recorder.record(entry).catch((error: unknown) => log.error({ err: error }, 'lgsp exchange not recorded'))
   }
 
-  function baseHeaders(reply: FastifyReply, exchange: Exchange) {
-    reply.header('x-content-type-options', 'nosniff')
-    reply.header('x-road-id', exchange.messageId)
-    reply.header('x-road-request-id', exchange.requestId)
-    if (exchange.client) reply.header('x-road-client', exchange.client)
-    if (exchange.service) reply.header('x-road-service', exchange.service)
+  /** The headers every answer of the gateway carries, its own or the provider's. */
+  function baseHeaders(exchange: Exchange): OutgoingHttpHeaders {
+    const headers: OutgoingHttpHeaders = {
+      'x-content-type-options': 'nosniff',
+      'x-road-id': exchange.messageId,
+      'x-road-request-id': exchange.requestId,
+    }
+    if (exchange.client) headers['x-road-client'] = exchange.client
+    if (exchange.service) headers['x-road-service'] = exchange.service
+    return headers
   }
 
   /** Answers with an X-Road-style error and records the exchange. */
-  function refuse(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    exchange: Exchange,
-    key: GatewayErrorKey,
-    detail: string,
-    extra: Record<string, string> = {},
-  ) {
+  function refuse(call: Call, key: GatewayErrorKey, detail: string, extra: Record<string, string> = {}) {
+    const { req, res, exchange } = call
     const error = gatewayErrors[key]
     record(exchange, error.status, error.type)
-    baseHeaders(reply, exchange)
+    if (res.headersSent) {
+      // The provider's answer had begun: all that is left is to break the connection, so the client sees it cut.
+      res.destroy()
+      return
+    }
+    const headers = { ...baseHeaders(exchange), ...extra, 'x-road-error': error.type }
     // A body we did not read is not worth reading: close the connection after answering.
-    if (exchange.requestMeter === undefined && hasBody(request)) reply.header('connection', 'close')
-    for (const [name, value] of Object.entries(extra)) reply.header(name, value)
-    return reply
-      .code(error.status)
-      .header('x-road-error', error.type)
-      .type('application/json; charset=utf-8')
-      .send(JSON.stringify({ type: error.type, message: error.message, detail }))
+    if (exchange.request === undefined && hasBody(req)) headers.connection = 'close'
+    sendJson(res, error.status, headers, { type: error.type, message: error.message, detail })
   }
 
-  function hasBody(request: FastifyRequest) {
-    const length = request.headers['content-length']
-    return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
-  }
-
-  function json(reply: FastifyReply, exchange: Exchange, body: unknown) {
+  function sendJson(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: unknown) {
     const payload = Buffer.from(JSON.stringify(body))
-    const meter = new Meter(Number.POSITIVE_INFINITY, exchange.keepBodies)
-    meter.end(payload)
-    meter.resume()
-    exchange.responseMeter = meter
+    headers['content-type'] = 'application/json; charset=utf-8'
+    headers['content-length'] = payload.length
+    res.writeHead(status, headers)
+    res.end(payload)
+  }
+
+  function hasBody(req: IncomingMessage) {
+    const length = req.headers['content-length']
+    return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+  }
+
+  function json(call: Call, body: unknown) {
+    const { res, exchange } = call
+    const payload = Buffer.from(JSON.stringify(body))
+    exchange.response = new BodyDigest(exchange.keepBodies)
+    exchange.response.update(payload)
     record(exchange, 200)
-    baseHeaders(reply, exchange)
-    return reply.code(200).type('application/json; charset=utf-8').send(payload)
+    const headers = baseHeaders(exchange)
+    headers['content-type'] = 'application/json; charset=utf-8'
+    headers['content-length'] = payload.length
+    res.writeHead(200, headers)
+    res.end(call.req.method === 'HEAD' ? undefined : payload)
   }
 
   /** The client subsystem behind the request, or the refusal to send (with the client as far as known). */
   function identifyClient(
-    request: FastifyRequest,
+    req: IncomingMessage,
     snapshot: Snapshot,
     identity: BearerIdentity,
     required: boolean,
   ): { client: Subsystem } | { error: GatewayErrorKey; label: string; detail: string } {
-    const header = request.headers['x-road-client']
+    const header = req.headers['x-road-client']
     if (header === undefined && !required) {
       const client = snapshot.subsystemBySsoClient.get(identity.clientId)
       return client && !client.disabled_at
@@ -312,8 +342,11 @@ export function createGateway(deps: GatewayDeps) {
   const allows = (right: AccessRight, method: string, path: string) =>
     (right.methods.includes('*') || right.methods.includes(method)) && pathMatches(right.path_pattern, path)
 
-  const publicBase = (request: FastifyRequest) =>
-    (deps.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, '')
+  const publicBase = (req: IncomingMessage) =>
+    (
+      deps.publicUrl ??
+      `${(req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`
+    ).replace(/\/+$/, '')
 
   const serviceEntry = (service: Service) => ({
     object_type: 'SERVICE',
@@ -328,9 +361,7 @@ export function createGateway(deps: GatewayDeps) {
 
   /** listClients, listMethods, allowedMethods, getOpenAPI (X-Road's service metadata protocol for REST). */
   function metaservice(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    exchange: Exchange,
+    call: Call,
     snapshot: Snapshot,
     target: Exclude<GatewayTarget, { kind: 'service' }>,
     client: Subsystem | undefined,
@@ -346,13 +377,13 @@ export function createGateway(deps: GatewayDeps) {
           member.push({ id: { object_type: 'SUBSYSTEM', ...id, subsystem_code: s.code }, name: m.name })
         }
       }
-      return json(reply, exchange, { member })
+      return json(call, { member })
     }
     const provider = snapshot.subsystemByIdentifier.get(formatSubsystemId(target.subsystem))
     const services = provider
       ? snapshot.services.filter((s) => s.subsystem_id === provider.id && !s.disabled_at)
       : []
-    if (target.meta === 'listMethods') return json(reply, exchange, { service: services.map(serviceEntry) })
+    if (target.meta === 'listMethods') return json(call, { service: services.map(serviceEntry) })
     if (target.meta === 'allowedMethods') {
       const allowed = []
       for (const service of services) {
@@ -363,44 +394,58 @@ export function createGateway(deps: GatewayDeps) {
         )
         allowed.push({ ...serviceEntry(service), endpoint_list })
       }
-      return json(reply, exchange, { service: allowed })
+      return json(call, { service: allowed })
     }
     const serviceCode = new URLSearchParams(target.query.slice(1)).get('serviceCode') ?? ''
     const service = services.find((s) => s.code === serviceCode)
-    if (!service?.openapi) return refuse(request, reply, exchange, 'noOpenApi', serviceCode || 'serviceCode')
-    return json(reply, exchange, openApiForClients(service, publicBase(request)))
+    if (!service?.openapi) return refuse(call, 'noOpenApi', serviceCode || 'serviceCode')
+    return json(call, openApiForClients(service, publicBase(call.req)))
   }
 
-  async function handle(request: FastifyRequest, reply: FastifyReply) {
+  /** Serves one `/r1/…` request on Node's request and response; never throws. */
+  function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const exchange: Exchange = {
       messageId: randomUUID(),
       requestId: randomUUID(),
       client: '',
       service: '',
       tokenClientId: '',
-      method: request.method,
+      method: req.method ?? 'GET',
       path: '',
       startedAt: clock(),
       keepBodies: false,
       recorded: false,
     }
-    const messageIdHeader = request.headers['x-road-id']
-    const userId = request.headers['x-road-userid']
+    const call: Call = { req, res, exchange }
+    return handle(call).catch((error: unknown) => {
+      log.error({ err: error, url: req.url }, 'lgsp gateway failed')
+      refuse(call, 'internalError', 'internal error')
+    })
+  }
+
+  async function handle(call: Call) {
+    const { req, exchange } = call
+    const url = req.url ?? '/'
+    const messageIdHeader = req.headers['x-road-id']
+    const userId = req.headers['x-road-userid']
     if (
       (messageIdHeader !== undefined &&
         (typeof messageIdHeader !== 'string' || !TOKEN_PATTERN.test(messageIdHeader))) ||
       (userId !== undefined && (typeof userId !== 'string' || !TOKEN_PATTERN.test(userId)))
     ) {
-      return refuse(request, reply, exchange, 'invalidHeader', 'X-Road-Id / X-Road-UserId')
+      return refuse(call, 'invalidHeader', 'X-Road-Id / X-Road-UserId')
     }
     if (typeof messageIdHeader === 'string') exchange.messageId = messageIdHeader
+    if (!(exchange.method in FORWARDED_METHODS)) {
+      return refuse(call, 'badRequest', `method ${exchange.method.slice(0, 20)}`)
+    }
 
     let target: GatewayTarget
     try {
-      target = parseGatewayPath(request.url)
+      target = parseGatewayPath(url)
     } catch (error) {
-      exchange.service = request.url.split('?')[0]!.slice(0, 300)
-      return refuse(request, reply, exchange, 'invalidServiceId', (error as IdentifierError).message)
+      exchange.service = url.split('?')[0]!.slice(0, 300)
+      return refuse(call, 'invalidServiceId', (error as IdentifierError).message)
     }
     exchange.service =
       target.kind === 'service'
@@ -410,94 +455,90 @@ export function createGateway(deps: GatewayDeps) {
           : `${target.instance ? `${target.instance}/` : ''}listClients`
     exchange.path = target.kind === 'service' ? target.rest : target.kind === 'meta' ? target.query : ''
 
-    const identity = await authenticate(request.headers.authorization)
+    const identity = await authenticate(req.headers.authorization)
     if (!identity) {
-      reply.header('www-authenticate', 'Bearer realm="lgsp"')
-      return refuse(request, reply, exchange, 'unauthenticated', 'Authorization')
+      return refuse(call, 'unauthenticated', 'Authorization', { 'www-authenticate': 'Bearer realm="lgsp"' })
     }
     exchange.tokenClientId = identity.clientId
     if (!identity.scope.includes(GATEWAY_SCOPE)) {
-      return refuse(request, reply, exchange, 'missingScope', identity.scope.join(' '))
+      return refuse(call, 'missingScope', identity.scope.join(' '))
     }
 
     const snapshot = await registry.snapshot()
-    const identified = identifyClient(request, snapshot, identity, target.kind === 'service')
+    const identified = identifyClient(req, snapshot, identity, target.kind === 'service')
     if ('error' in identified) {
       exchange.client = identified.label
-      return refuse(request, reply, exchange, identified.error, identified.detail)
+      return refuse(call, identified.error, identified.detail)
     }
     const client = identified.client
     exchange.client = client.identifier
 
     const wait = limiter.take(client.id, client.rate_limit_per_minute)
     if (wait > 0) {
-      return refuse(request, reply, exchange, 'rateLimited', `${client.rate_limit_per_minute}/min`, {
+      return refuse(call, 'rateLimited', `${client.rate_limit_per_minute}/min`, {
         'retry-after': String(wait),
       })
     }
 
-    if (target.kind !== 'service') return metaservice(request, reply, exchange, snapshot, target, client)
+    if (target.kind !== 'service') return metaservice(call, snapshot, target, client)
 
     const service = snapshot.serviceByIdentifier.get(exchange.service)
-    if (!service) return refuse(request, reply, exchange, 'unknownService', exchange.service)
+    if (!service) return refuse(call, 'unknownService', exchange.service)
     exchange.keepBodies = service.log_bodies
     if (service.disabled_at || service.provider.disabled_at) {
-      return refuse(request, reply, exchange, 'serviceDisabled', exchange.service)
+      return refuse(call, 'serviceDisabled', exchange.service)
     }
     const problem = restPathProblem(target.rest)
-    if (problem) return refuse(request, reply, exchange, 'invalidPath', problem)
+    if (problem) return refuse(call, 'invalidPath', problem)
     const path = target.rest.split('?')[0] || '/'
-    if (!rightsOf(snapshot, service, client).some((r) => allows(r, request.method, path))) {
-      return refuse(request, reply, exchange, 'accessDenied', `${request.method} ${path}`)
+    if (!rightsOf(snapshot, service, client).some((r) => allows(r, exchange.method, path))) {
+      return refuse(call, 'accessDenied', `${exchange.method} ${path}`)
     }
-    const length = Number(request.headers['content-length'] ?? 0)
+    const length = Number(req.headers['content-length'] ?? 0)
     if (length > service.max_body_bytes) {
-      return refuse(request, reply, exchange, 'tooLarge', `${length} > ${service.max_body_bytes} bytes`)
+      return refuse(call, 'tooLarge', `${length} > ${service.max_body_bytes} bytes`)
     }
-    const base = new URL(service.base_url)
     const allowed = matchAllowedHost(
-      base,
+      service.base,
       snapshot.hosts.map((h) => h.host),
     )
-    if (!allowed) return refuse(request, reply, exchange, 'serviceDisabled', `${base.host} not allowed`)
+    if (!allowed) return refuse(call, 'serviceDisabled', `${service.base.host} not allowed`)
     const admission = health.admit(service.id)
     if (admission === 'reject') {
       const openUntil = health.get(service.id).openUntil
       const seconds = openUntil ? Math.max(1, Math.ceil((openUntil - clock().getTime()) / 1000)) : 1
-      return refuse(request, reply, exchange, 'circuitOpen', exchange.service, {
-        'retry-after': String(seconds),
-      })
+      return refuse(call, 'circuitOpen', exchange.service, { 'retry-after': String(seconds) })
     }
-    return forward(request, reply, exchange, service, target.rest, allowed.exact)
+    return forward(call, service, target.rest, allowed.exact)
   }
 
-  function forward(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    exchange: Exchange,
-    service: Service,
-    rest: string,
-    exactHost: boolean,
-  ): Promise<FastifyReply> {
-    const url = new URL(`${service.base_url}${rest}`)
-    const requestMeter = new Meter(service.max_body_bytes, service.log_bodies)
-    exchange.requestMeter = requestMeter
-    const headers = filterHeaders(request.headers, NOT_FORWARDED)
+  function forward(call: Call, service: Service, rest: string, exactHost: boolean): Promise<void> {
+    const { req, res, exchange } = call
+    const requestDigest = new BodyDigest(service.log_bodies)
+    exchange.request = requestDigest
+    const withBody = hasBody(req)
+    const requestMeter = withBody ? new Metered(requestDigest, service.max_body_bytes) : undefined
+    const headers = filterHeaders(req.headers, NOT_FORWARDED)
     headers['x-road-client'] = exchange.client
     headers['x-road-service'] = exchange.service
     headers['x-road-id'] = exchange.messageId
     headers['x-road-request-id'] = exchange.requestId
-    if (typeof request.headers['x-road-userid'] === 'string') {
-      headers['x-road-userid'] = request.headers['x-road-userid']
-    }
-    const secure = url.protocol === 'https:'
-    const upstream = (secure ? https : http).request(url, {
-      method: request.method,
+    if (typeof req.headers['x-road-userid'] === 'string')
+      headers['x-road-userid'] = req.headers['x-road-userid']
+    headers.host = service.base.host
+    const secure = service.base.protocol === 'https:'
+    const upstream = (secure ? https : http).request({
+      protocol: service.base.protocol,
+      hostname: service.base.hostname,
+      port: service.base.port,
+      // `rest` is empty, a path from `/`, or only a query string.
+      path: rest.startsWith('/') ? `${service.basePath}${rest}` : `${service.basePath || '/'}${rest}`,
+      method: exchange.method,
       headers,
       agent: secure ? agents.https : agents.http,
-      lookup: guardedLookup(exactHost),
+      lookup: exactHost ? lookups.exact : lookups.checked,
     })
-    return new Promise<FastifyReply>((resolve) => {
+    return new Promise<void>((resolve) => {
       let settled = false
       let bodyDone = false
       let answerTimer: NodeJS.Timeout | undefined
@@ -510,7 +551,7 @@ export function createGateway(deps: GatewayDeps) {
       // A provider that goes quiet at any stage is given up after the service's timeout; quiet because the
       // client reads the answer slowly (the gateway is holding the provider back) does not count.
       const idle = () => {
-        if (settled && (reply.raw.writableNeedDrain || (exchange.responseMeter?.readableLength ?? 0) > 0)) {
+        if (settled && (res.writableNeedDrain || (exchange.heldAnswer?.readableLength ?? 0) > 0)) {
           upstream.setTimeout(service.timeout_ms, idle)
           return
         }
@@ -523,47 +564,46 @@ export function createGateway(deps: GatewayDeps) {
         settled = true
         clearTimeout(answerTimer)
         upstream.destroy()
-        if (!bodyDone) request.raw.unpipe(requestMeter)
+        if (!bodyDone && requestMeter) req.unpipe(requestMeter)
         if (error instanceof TooLargeError) {
           health.released(service.id)
           // The rest of the body is not worth reading: the connection closes after the answer.
-          reply.header('connection', 'close')
-          resolve(refuse(request, reply, exchange, 'tooLarge', `> ${service.max_body_bytes} bytes`))
-        } else if (request.raw.destroyed && !bodyDone) {
+          refuse(call, 'tooLarge', `> ${service.max_body_bytes} bytes`, { connection: 'close' })
+        } else if (req.destroyed && !bodyDone) {
           health.released(service.id)
           record(exchange, 499, 'Client.RequestAborted')
-          resolve(reply)
         } else if (error instanceof UpstreamTimeoutError) {
           health.failed(service.id, 'timeout')
-          resolve(refuse(request, reply, exchange, 'timeout', error.message))
+          refuse(call, 'timeout', error.message)
         } else if (error instanceof ForbiddenAddressError) {
           health.released(service.id)
-          resolve(refuse(request, reply, exchange, 'forbiddenAddress', error.message))
+          refuse(call, 'forbiddenAddress', error.message)
         } else {
           const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
           health.failed(service.id, code)
-          resolve(refuse(request, reply, exchange, 'networkError', code))
+          refuse(call, 'networkError', code)
         }
+        resolve()
       }
 
-      requestMeter.on('error', fail)
-      requestMeter.on('end', () => {
-        bodyDone = true
-        startAnswerTimer()
-      })
       upstream.on('error', fail)
-      request.raw.on('error', fail)
-      request.raw.on('close', () => {
-        if (!bodyDone && !request.raw.complete) fail(new Error('client aborted'))
+      req.on('error', fail)
+      req.on('close', () => {
+        if (!bodyDone && !req.complete) fail(new Error('client aborted'))
       })
-      if (hasBody(request)) {
-        request.raw.pipe(requestMeter).pipe(upstream)
+      if (requestMeter) {
+        requestMeter.on('error', fail)
+        requestMeter.on('end', () => {
+          bodyDone = true
+          startAnswerTimer()
+        })
+        req.pipe(requestMeter).pipe(upstream)
       } else {
         // Nothing to stream (GET, HEAD, DELETE without a body): the request is complete as it stands.
         bodyDone = true
-        requestMeter.finish()
         upstream.end()
         startAnswerTimer()
+        req.resume()
       }
 
       upstream.on('response', (response: IncomingMessage) => {
@@ -572,29 +612,28 @@ export function createGateway(deps: GatewayDeps) {
         // A provider may answer before it has read the whole request (an echo does). The hash of the request goes
         // into the answer's headers, so the answer is held, up to EARLY_ANSWER_BUFFER, until the request is in.
         // Otherwise the meter only observes the answer streaming straight to the client.
-        const early = !bodyDone
-        const responseMeter = new Meter(
-          Number.POSITIVE_INFINITY,
-          service.log_bodies,
-          early ? EARLY_ANSWER_BUFFER : undefined,
-        )
-        exchange.responseMeter = responseMeter
+        const responseDigest = new BodyDigest(service.log_bodies)
+        exchange.response = responseDigest
+        const held = bodyDone
+          ? undefined
+          : new Metered(responseDigest, Number.POSITIVE_INFINITY, EARLY_ANSWER_BUFFER)
+        exchange.heldAnswer = held
         let broken: string | undefined
         response.on('error', (error) => {
           broken = (error as NodeJS.ErrnoException).code ?? error.message
-          if (early) responseMeter.destroy(error)
+          held?.destroy(error)
         })
         response.on('aborted', () => (broken ??= 'aborted'))
-        if (early) response.pipe(responseMeter)
-        else response.on('data', (chunk: Buffer) => responseMeter.update(chunk))
+        if (held) response.pipe(held)
+        else response.on('data', (chunk: Buffer) => responseDigest.update(chunk))
         const send = () => {
           if (settled) return
           settled = true
           const status = response.statusCode ?? 502
           if (status === 502 || status === 503 || status === 504) health.failed(service.id, `HTTP ${status}`)
           else health.succeeded(service.id)
-          reply.raw.once('close', () => {
-            const complete = response.complete && !broken && reply.raw.writableFinished
+          res.once('close', () => {
+            const complete = response.complete && !broken && res.writableFinished
             record(
               exchange,
               status,
@@ -602,23 +641,24 @@ export function createGateway(deps: GatewayDeps) {
             )
             if (!response.complete) upstream.destroy()
           })
-          baseHeaders(reply, exchange)
-          reply.header('x-road-request-hash', requestMeter.finish())
-          for (const [name, value] of Object.entries(filterHeaders(response.headers, RESPONSE_DROPPED))) {
-            if (value !== undefined) reply.header(name, value)
-          }
-          reply.code(status)
-          resolve(reply.send(early ? responseMeter : response))
+          const out = filterHeaders(response.headers, RESPONSE_DROPPED)
+          Object.assign(out, baseHeaders(exchange))
+          out['x-road-request-hash'] = requestDigest.finish()
+          res.writeHead(status, out)
+          const source = held ?? response
+          source.on('error', () => res.destroy())
+          source.pipe(res)
+          resolve()
         }
         if (bodyDone) send()
-        else requestMeter.once('end', send)
+        else requestMeter?.once('end', send)
       })
     })
   }
 
   return {
     health,
-    handle,
+    serve,
     routes: async (app: FastifyInstance) => {
       // The gateway reads request bodies itself, as streams: no parser may buffer them.
       app.removeAllContentTypeParsers()
@@ -627,10 +667,12 @@ export function createGateway(deps: GatewayDeps) {
         method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
         url: `${gatewayPaths.prefix}/*`,
         schema: { hide: true },
-        // No compression (the gateway transforms nothing) and no browser-page headers on system-to-system calls.
         config: { compress: false, decompress: false },
         helmet: false,
-        handler: handle,
+        handler: (request, reply) => {
+          reply.hijack()
+          return serve(request.raw, reply.raw)
+        },
       })
       app.addHook('onClose', async () => {
         agents.http.destroy()
@@ -639,6 +681,12 @@ export function createGateway(deps: GatewayDeps) {
     },
   }
 }
+
+/** The methods the gateway forwards (the route's list; anything else is refused before reaching a provider). */
+const FORWARDED_METHODS = { GET: 1, POST: 1, PUT: 1, PATCH: 1, DELETE: 1, HEAD: 1, OPTIONS: 1 }
+
+/** Resolvers for provider hosts: one allowed by its exact name may resolve anywhere, others never inside. */
+const lookups = { exact: guardedLookup(true), checked: guardedLookup(false) }
 
 export type Gateway = ReturnType<typeof createGateway>
 

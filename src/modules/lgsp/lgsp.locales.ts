@@ -99,6 +99,12 @@ export const gatewayErrors = {
     message:
       'Dịch vụ đang lỗi liên tiếp nên nền tảng tạm ngừng chuyển tiếp để máy chủ cung cấp phục hồi; vui lòng thử lại sau.',
   },
+  internalError: {
+    status: 500,
+    type: 'Server.ServerProxy.InternalError',
+    message:
+      'Nền tảng tích hợp gặp lỗi nội bộ khi xử lý yêu cầu; lỗi đã được ghi lại để quản trị viên kiểm tra.',
+  },
   timeout: {
     status: 504,
     type: 'Server.ServerProxy.ServiceFailed.Timeout',

@@ -43,7 +43,8 @@ export type LgspDeps = ModuleDeps & {
 }
 
 export type Subsystem = SubsystemRow & { member: MemberRow; identifier: string }
-export type Service = ServiceRow & { provider: Subsystem; identifier: string }
+/** A registered service, with its base address parsed once for the gateway (`basePath` has no trailing `/`). */
+export type Service = ServiceRow & { provider: Subsystem; identifier: string; base: URL; basePath: string }
 export type AccessRight = AccessRightRow & { client: Subsystem; service: Service }
 
 /** The whole registry, indexed the ways the gateway and the pages look it up. Read-only. */
@@ -91,7 +92,14 @@ async function loadSnapshot(db: ModuleDeps['db']): Promise<Snapshot> {
   for (const row of serviceRows) {
     const provider = subsystemById.get(row.subsystem_id)
     if (!provider) continue
-    services.push({ ...row, provider, identifier: `${provider.identifier}/${row.code}` })
+    const base = new URL(row.base_url)
+    services.push({
+      ...row,
+      provider,
+      identifier: `${provider.identifier}/${row.code}`,
+      base,
+      basePath: base.pathname.replace(/\/+$/, ''),
+    })
   }
   const serviceById = new Map(services.map((s) => [s.id, s]))
   const rights: AccessRight[] = []
