@@ -4,7 +4,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { createCalendarModule } from './modules/calendar/index.js'
 import { createCatalogueModule } from './modules/catalogue/index.js'
-import { createDocumentsModule, identityPeople } from './modules/documents/index.js'
+import {
+  acceptsExchangeToken,
+  createDocumentsModule,
+  identityPeople,
+  lgspAgencies,
+} from './modules/documents/index.js'
 import { createDossiersModule } from './modules/dossiers/index.js'
 import { createIdentityModule, officialsDirectory } from './modules/identity/index.js'
 import { createIndicatorsModule, type IndicatorTopic } from './modules/indicators/index.js'
@@ -104,6 +109,16 @@ export async function buildApp({ config, database, clock = systemClock, logger }
       return { citizenId: user.citizen_id, phone: user.phone, email: user.email }
     },
   })
+  const officials = officialsDirectory(database.db)
+  // LGSP publish/subscribe: systems publish and pull with SSO access tokens; the platform's dossier and
+  // document events become topics, and documents for agencies outside the platform go to their topics.
+  const pubsub = createPubsubModule({
+    ...deps,
+    jobs,
+    clients: ssoClientDirectory(sso.service),
+    organisation: organisation.service,
+    log: app.log,
+  })
   const documents = createDocumentsModule({
     ...deps,
     files,
@@ -112,7 +127,9 @@ export async function buildApp({ config, database, clock = systemClock, logger }
     people: identityPeople(identity.users),
     jobs,
     signing,
-    officials: officialsDirectory(database.db),
+    officials,
+    // edXML packages and status messages with agencies over the LGSP (decision 0011).
+    exchange: { pubsub: pubsub.service, agencies: lgspAgencies(lgsp.service), log: app.log },
   })
   const indicators = createIndicatorsModule({
     ...deps,
@@ -136,18 +153,10 @@ export async function buildApp({ config, database, clock = systemClock, logger }
     jobs,
     mailer,
     organisation: organisation.service,
+    officials,
     log: app.log,
   })
 
-  // LGSP publish/subscribe: systems publish and pull with SSO access tokens; the platform's dossier and
-  // document events become topics.
-  const pubsub = createPubsubModule({
-    ...deps,
-    jobs,
-    clients: ssoClientDirectory(sso.service),
-    organisation: organisation.service,
-    log: app.log,
-  })
   // Dossier events to the national public-service portal, through pub/sub (off without NATIONAL_PORTAL_URL).
   const nationalSync = createNationalSyncModule({
     ...deps,
@@ -161,15 +170,16 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   await app.register(httpKernel, {
     config,
     db: database.db,
-    // A system's SSO access token is not a personal token: pub/sub checks it itself. Without a session
-    // such a call carries no ambient credential, so it needs no CSRF token either.
+    // A system's SSO access token is not a personal token: pub/sub and the documents' exchange API check it
+    // themselves. Without a session such a call carries no ambient credential, so it needs no CSRF token either.
     resolveActor: async (request, reply) => {
       const system = { actor: null, via: 'token', sessionId: null } as const
+      const systemPath = acceptsSystemToken(request) || acceptsExchangeToken(request)
       try {
         const resolved = await identity.resolveActor(request, reply)
-        return resolved.actor === null && acceptsSystemToken(request) ? system : resolved
+        return resolved.actor === null && systemPath ? system : resolved
       } catch (error) {
-        if (acceptsSystemToken(request)) return system
+        if (systemPath) return system
         throw error
       }
     },

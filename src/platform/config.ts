@@ -61,6 +61,10 @@ export type Config = Readonly<{
   paymentSandboxSecret: string | undefined
   /** How often pending payments older than the gateway's 15 minutes are settled by asking the gateway. */
   paymentRecheckMs: number
+  /** Document assignments: a reminder goes out when this many working days or less are left before the deadline. */
+  documentReminderDays: number
+  /** How often open document assignments are scanned for reminders and overdue notices. */
+  documentReminderScanMs: number
   /** An HTTP SMS gateway (brandname SMS) taking POST {to, text} with a bearer token; without it no SMS is sent. */
   smsGateway: SmsGatewaySettings | undefined
   /** Attempts to deliver one notification (e-mail or SMS) before it is given up as failed. */
@@ -73,6 +77,11 @@ export type Config = Readonly<{
   pubsubRetryMs: number
   /** How long a webhook (or the national portal) has to answer one push. */
   pubsubTimeoutMs: number
+  /**
+   * Days a pub/sub event is kept once every subscriber is done with it (delivered, or acknowledged by every pull
+   * subscription); events still owed to someone, dead letters included, are never removed.
+   */
+  pubsubRetentionDays: number
   /** Dossier synchronisation with the national public-service portal; off when NATIONAL_PORTAL_URL is unset. */
   nationalPortal: NationalPortalSettings | undefined
   /** LGSP gateway: consecutive upstream failures that open a service's circuit, and how long it stays open. */
@@ -80,6 +89,12 @@ export type Config = Readonly<{
   lgspBreakerOpenSeconds: number
   /** LGSP gateway: how long a valid bearer token is trusted without asking the SSO provider again (0: never). */
   lgspTokenCacheSeconds: number
+  /**
+   * LGSP gateway, mutual TLS behind a reverse proxy: the request header in which the proxy passes the client's
+   * verified certificate (URL-escaped PEM, nginx `$ssl_client_escaped_cert`); unset: only a TLS socket of this
+   * process counts.
+   */
+  lgspClientCertHeader: string | undefined
   /** Citizens' sign-in through an outside OpenID Connect provider (VNeID or another); off when no issuer is set. */
   externalOidc: ExternalOidcSettings | undefined
 }>
@@ -96,6 +111,11 @@ export type ExternalOidcSettings = Readonly<{
   scopes: string
   /** Which claims carry these facts: VNeID's claim names are not published, so they are configuration. */
   claims: Readonly<{ citizenId: string; name: string; phone: string; email: string }>
+  /**
+   * Assurance levels (`acr`) asked for and required, e.g. VNeID's level-2 account (NĐ 59/2022); empty: any.
+   * The values are the provider's own; VNeID's are not published, so they are configuration.
+   */
+  acrValues: readonly string[]
   /** Plain http:// is accepted only for an issuer on the loopback interface (a local test provider). */
   allowHttp: boolean
 }>
@@ -291,15 +311,30 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     pubsubMaxAttempts: int('PUBSUB_MAX_ATTEMPTS', 8, 1, 50),
     pubsubRetryMs: int('PUBSUB_RETRY_MS', 5_000, 10, 24 * 60 * 60_000),
     pubsubTimeoutMs: int('PUBSUB_TIMEOUT_MS', 10_000, 100, 120_000),
+    pubsubRetentionDays: int('PUBSUB_RETENTION_DAYS', 30, 1, 3650),
     nationalPortal: nationalPortalSettings(env, problems),
     paymentRecheckMs: int('PAYMENT_RECHECK_MS', 5 * 60_000, 100, 24 * 60 * 60_000),
+    documentReminderDays: int('DOCUMENT_REMINDER_DAYS', 1, 1, 10),
+    documentReminderScanMs: int('DOCUMENT_REMINDER_SCAN_MS', 15 * 60_000, 100, 24 * 60 * 60_000),
     lgspBreakerFailures: int('LGSP_BREAKER_FAILURES', 5, 1, 1000),
     lgspBreakerOpenSeconds: int('LGSP_BREAKER_OPEN_SECONDS', 30, 1, 3600),
     lgspTokenCacheSeconds: int('LGSP_TOKEN_CACHE_SECONDS', 5, 0, 300),
+    lgspClientCertHeader: headerNameOf(env, 'LGSP_CLIENT_CERT_HEADER', problems),
     externalOidc: externalOidcSettings(env, publicUrl, problems),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)
+}
+
+/** An HTTP header name from the environment, lowercase as Node presents it, or undefined when unset. */
+function headerNameOf(env: Env, name: string, problems: string[]): string | undefined {
+  const value = env[name]?.trim().toLowerCase()
+  if (!value) return undefined
+  if (!/^[a-z0-9-]{1,100}$/.test(value)) {
+    problems.push(`${name}="${value}": tên tiêu đề HTTP không hợp lệ (not an HTTP header name)`)
+    return undefined
+  }
+  return value
 }
 
 function externalOidcSettings(
@@ -350,6 +385,12 @@ function externalOidcSettings(
   }
   const name = env.EXTERNAL_OIDC_NAME?.trim() || 'VNeID'
   if (name.length > 60) problems.push('EXTERNAL_OIDC_NAME: tối đa 60 ký tự (at most 60 characters)')
+  const acrValues = (env.EXTERNAL_OIDC_ACR_VALUES ?? '').trim().split(/\s+/).filter(Boolean)
+  for (const value of acrValues) {
+    if (!/^[\x21-\x7e]{1,200}$/.test(value) || value.includes('"') || value.includes('\\')) {
+      problems.push(`EXTERNAL_OIDC_ACR_VALUES: "${value}" không hợp lệ (not a valid acr value)`)
+    }
+  }
   return Object.freeze({
     issuer: issuerRaw,
     clientId,
@@ -363,6 +404,7 @@ function externalOidcSettings(
       phone: claim('EXTERNAL_OIDC_CLAIM_PHONE', 'phone_number'),
       email: claim('EXTERNAL_OIDC_CLAIM_EMAIL', 'email'),
     }),
+    acrValues: Object.freeze(acrValues),
     allowHttp: issuer?.protocol === 'http:',
   })
 }

@@ -48,6 +48,10 @@ export const DocumentStatus = {
   completed: 'completed',
   /** A document received as edXML that the clerk refused (status message 02 goes back to the sender). */
   refused: 'refused',
+  /** Recalled by its sender (thu hồi, edXML BussinessDocType 1): its open work is closed. */
+  recalled: 'recalled',
+  /** Replaced by a new document of its sender (thay thế, BussinessDocType 3): its open work is closed. */
+  replaced: 'replaced',
 } as const
 export type DocumentStatus = (typeof DocumentStatus)[keyof typeof DocumentStatus]
 export const DOCUMENT_STATUSES = Object.values(DocumentStatus)
@@ -58,7 +62,12 @@ export const statusLabel: Record<DocumentStatus, string> = {
   in_progress: 'Đang xử lý',
   completed: 'Hoàn thành',
   refused: 'Từ chối tiếp nhận',
+  recalled: 'Đã bị thu hồi',
+  replaced: 'Đã bị thay thế',
 }
+
+/** Statuses in which nothing more is done with a document: no assignment, no processing. */
+export const CLOSED_STATUSES: readonly DocumentStatus[] = ['completed', 'refused', 'recalled', 'replaced']
 
 export const Source = {
   paper: 'paper',
@@ -121,6 +130,14 @@ export const actionLabel: Record<string, string> = {
   refused: 'Từ chối tiếp nhận (trả lại nơi gửi)',
   reply_issued: 'Đã phát hành văn bản trả lời',
   reply_received: 'Nhận văn bản trả lời',
+  recalled: 'Nơi gửi thu hồi văn bản',
+  recall_refused: 'Không thu hồi được (văn bản đã xử lý xong)',
+  updated_by_sender: 'Nơi gửi cập nhật văn bản',
+  update_refused: 'Không cập nhật được (văn bản đã bị thu hồi hoặc thay thế)',
+  replaced: 'Được thay thế bằng văn bản khác',
+  replaces: 'Văn bản thay thế văn bản đã nhận',
+  reminder_due_soon: 'Nhắc hạn xử lý (sắp đến hạn)',
+  reminder_overdue: 'Thông báo quá hạn xử lý',
 }
 
 /** Actions the assignee of an assignment in this status may take; only open work can move. */

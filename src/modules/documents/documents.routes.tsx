@@ -35,6 +35,8 @@ import { documentPaths } from './documents.paths.js'
 import { messages, type DocumentKey } from './documents.locales.js'
 import type { DocumentsService } from './documents.service.js'
 import { AssigneeSelect, dayText, formatSize, sendFile, TextArea } from './documents.view.js'
+import type { DocumentRemindersService } from './document-reminders.js'
+import { RemindersPanel } from './document-reminders.view.js'
 import { OutgoingCard, OutgoingLinks } from './outgoing.view.js'
 import { WorkFilesLinks } from './work-files.view.js'
 
@@ -73,6 +75,7 @@ function StateTag({ state, t }: { state: DeadlineState; t: (key: DocumentKey) =>
 export function documentsRoutes(
   documents: DocumentsService,
   { secretKey, uploadMaxBytes }: Pick<Config, 'secretKey' | 'uploadMaxBytes'>,
+  reminders?: Pick<DocumentRemindersService, 'unread'>,
 ) {
   return async function routes(app: FastifyInstance) {
     const texts = (ctx: PageContext) => ({
@@ -82,13 +85,17 @@ export function documentsRoutes(
 
     app.get(documentPaths.queue, async (request, reply) => {
       const actor = requireOfficial(request)
-      const { assignments, unassigned, overdue } = await documents.queue(actor)
+      const [{ assignments, unassigned, overdue }, unread] = await Promise.all([
+        documents.queue(actor),
+        reminders ? reminders.unread(actor) : [],
+      ])
       const ctx = app.pageContext(request, reply)
       const { t } = texts(ctx)
       return sendPage(
         reply,
         <Layout ctx={ctx} title={t('queueTitle')} wide>
           <h1 safe>{t('queueTitle')}</h1>
+          <RemindersPanel reminders={unread} lang={ctx.lang} csrf={ctx.csrf} />
           <ul class="cards">
             <li>
               <a href={documentPaths.incoming} safe>
@@ -879,6 +886,34 @@ export function documentsRoutes(
           {d.confidentiality !== 'normal' ? (
             <p class="notice" role="note" safe>
               {t('confidentialNotice', { level: confidentialityLabel[d.confidentiality] })}
+            </p>
+          ) : (
+            ''
+          )}
+          {d.withdrawn_at ? (
+            <div class="notice" role="note" id="withdrawn">
+              <p safe>
+                {t(d.status === 'replaced' ? 'replacedNotice' : 'recalledNotice', {
+                  at: formatDateTime(d.withdrawn_at, ctx.lang),
+                  reason: d.withdrawn_reason ?? '',
+                })}
+              </p>
+              {d.replaced_by ? (
+                <p>
+                  <a href={documentPaths.document(d.replaced_by)} safe>
+                    {t('openReplacement')}
+                  </a>
+                </p>
+              ) : (
+                ''
+              )}
+            </div>
+          ) : d.amended_at ? (
+            <p class="notice" role="note" id="amended" safe>
+              {t('amendedNotice', {
+                at: formatDateTime(d.amended_at, ctx.lang),
+                reason: d.amended_reason ?? '',
+              })}
             </p>
           ) : (
             ''

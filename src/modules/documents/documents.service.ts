@@ -40,7 +40,9 @@ import {
 import {
   allowedActions,
   ASSIGNEE_ACTIONS,
+  CLOSED_STATUSES,
   DOCUMENT_STATUSES,
+  statusLabel,
   needsNote,
   urgencyOfPriority,
   urgencyPriority,
@@ -51,11 +53,14 @@ import {
 } from './document-rules.js'
 import * as repo from './documents.repository.js'
 import type { EdxmlExtra } from './documents.tables.js'
+import { amendReceived, findReplaced, markReplaced, type By } from './edxml-amendments.js'
 import {
   buildEnvelope,
   buildStatusMessage,
   edxmlDocumentId,
   emptyOrgan,
+  BusinessType,
+  packageKey,
   parseEnvelope,
   StatusCode,
   statusDescription,
@@ -177,7 +182,7 @@ export function createDocumentsService(deps: DocumentsDeps) {
     document: repo.DocumentRow,
     unit: OrgUnit,
     code: StatusCode,
-    actor: Actor,
+    actor: By,
     now: Date,
   ) {
     const extra = document.edxml
@@ -298,7 +303,7 @@ export function createDocumentsService(deps: DocumentsDeps) {
    * The stored files belong to the document afterwards; when it fails, the caller removes them.
    */
   async function insertIncoming(input: {
-    actor: Actor
+    actor: By
     ctx: AuditContext
     unit: OrgUnit
     registerId: string | null
@@ -308,6 +313,8 @@ export function createDocumentsService(deps: DocumentsDeps) {
     confirmDifferent: boolean
     history: { action: 'registered' | 'imported'; details: Record<string, unknown> }
     statuses: StatusCode[]
+    /** More work in the same transaction once the row exists (a replacement marks the document it replaces). */
+    within?: (tx: Tx, document: repo.DocumentRow) => Promise<void>
   }) {
     const { actor, ctx, unit, values } = input
     const now = values.received_at
@@ -379,6 +386,7 @@ export function createDocumentsService(deps: DocumentsDeps) {
         at: now,
       })
       for (const code of input.statuses) await reportStatus(tx, document, unit, code, actor, now)
+      if (input.within) await input.within(tx, document)
       await emitEvent(tx, 'document.registered', {
         id: document.id,
         unitId: unit.id,
@@ -491,15 +499,25 @@ export function createDocumentsService(deps: DocumentsDeps) {
     const unit = unitId ? (await organisation.findUnitsByIds([unitId]))[0] : undefined
     if (!unit) throw new ValidationError({ unitId: 'Chọn đơn vị nhận văn bản.' })
     authorize(actor, Permission.documentsRegister, unit)
-    const refuse = (problems: string[]): never => {
-      throw new ValidationError(
-        { edxml: problems.join(' ') },
-        `Gói tin edXML không được tiếp nhận: ${problems.join(' ')}`,
-      )
-    }
     const parsed = parseEnvelope(input.xml)
-    if (!parsed.ok) return refuse(parsed.problems)
-    const { document: d, attachments } = parsed.package
+    if (!parsed.ok) return refuseEdxml(parsed.problems)
+    return receiveEdxml(actor, ctx, unit, parsed.package, { request: packageKey(input.xml) })
+  }
+
+  /**
+   * A package for a unit, read by `parseEnvelope`: from a clerk's import, or from an agency over the LGSP
+   * (`document-exchange.service.ts`, which acts as the platform). A new document or a replacement lands in
+   * the register; a recall or an update applies to the document received earlier from the same sender.
+   */
+  async function receiveEdxml(
+    actor: By,
+    ctx: AuditContext,
+    unit: OrgUnit,
+    pkg: Required<EdxmlPackage>,
+    via: { request: string; details?: Record<string, unknown> },
+  ): Promise<repo.DocumentRow> {
+    const refuse = refuseEdxml
+    const { document: d, attachments, business } = pkg
     const problems: string[] = []
     if (!unit.agencyCode) {
       problems.push(`${unit.name} chưa có mã định danh nên chưa nhận được văn bản liên thông.`)
@@ -523,6 +541,20 @@ export function createDocumentsService(deps: DocumentsDeps) {
     if (d.subject.length > 2000) problems.push('MessageHeader/Subject (trích yếu) dài quá 2000 ký tự.')
     if (attachments.length > MAX_ATTACHMENTS) problems.push(`Gói tin có quá ${MAX_ATTACHMENTS} tệp đính kèm.`)
     if (problems.length > 0 || !type) return refuse(problems)
+    if (business.type === BusinessType.recall || business.type === BusinessType.update) {
+      return amendReceived(db, {
+        by: actor,
+        ctx,
+        unit,
+        pkg,
+        request: via.request,
+        now: clock(),
+        store: (a) => storeUpload(a.bytes, a.name),
+        discard,
+      })
+    }
+    // A replacement must name a document received from the same sender: checked before anything is stored.
+    const replaced = business.type === BusinessType.replace ? await findReplaced(db, unit, pkg) : undefined
 
     const stored: StoredAttachment[] = []
     try {
@@ -587,8 +619,20 @@ export function createDocumentsService(deps: DocumentsDeps) {
         files: stored,
         fileKind: 'electronic',
         confirmDifferent: false,
-        history: { action: 'imported', details: { documentId: d.documentId, from: d.from.organId } },
+        history: {
+          action: 'imported',
+          details: {
+            documentId: d.documentId,
+            from: d.from.organId,
+            ...(replaced ? { replaces: replaced.map((r) => r.id) } : {}),
+            ...via.details,
+          },
+        },
         statuses: [StatusCode.arrived, StatusCode.accepted],
+        within: replaced
+          ? (tx, created) =>
+              markReplaced(tx, { old: replaced, replacement: created, unit, pkg, by: actor, ctx, now })
+          : undefined,
       })
       return document
     } catch (error) {
@@ -601,6 +645,14 @@ export function createDocumentsService(deps: DocumentsDeps) {
       }
       throw error
     }
+  }
+
+  /** Refuses a package, naming every problem; nothing is kept. */
+  function refuseEdxml(problems: string[]): never {
+    throw new ValidationError(
+      { edxml: problems.join(' ') },
+      `Gói tin edXML không được tiếp nhận: ${problems.join(' ')}`,
+    )
   }
 
   /** The package of a document, as it would be sent: the envelope that arrived, with its attachments. */
@@ -697,7 +749,7 @@ export function createDocumentsService(deps: DocumentsDeps) {
       repo.listStatusMessages(db, document.id),
     ])
     const now = clock()
-    const open = document.status !== 'completed'
+    const open = !CLOSED_STATUSES.includes(document.status)
     return {
       document,
       unit,
@@ -762,6 +814,8 @@ export function createDocumentsService(deps: DocumentsDeps) {
       throw new ConflictError('Văn bản đã hoàn thành xử lý; không phân công thêm.')
     if (document.status === 'refused')
       throw new ConflictError('Văn bản đã bị từ chối tiếp nhận; không phân công xử lý.')
+    if (document.status === 'recalled' || document.status === 'replaced')
+      throw new ConflictError(`Văn bản ${statusLabel[document.status].toLowerCase()}; không phân công xử lý.`)
     const errors: FieldErrors = {}
     const leadRef =
       input.lead === undefined || input.lead === '' || input.lead === null
@@ -807,8 +861,8 @@ export function createDocumentsService(deps: DocumentsDeps) {
     const dueAt = days !== null ? calendar.addWorkingDays(now, days) : localInstant(document.due_on!, closing)
     return inTransaction(db, async (tx) => {
       const locked = await repo.lockDocument(tx, document.id)
-      if (!locked || locked.status === 'completed')
-        throw new ConflictError('Văn bản vừa hoàn thành xử lý; không phân công thêm.')
+      if (!locked || CLOSED_STATUSES.includes(locked.status))
+        throw new ConflictError('Văn bản vừa hoàn thành xử lý hoặc bị thu hồi; không phân công thêm.')
       const rows = []
       for (const target of targets) {
         rows.push(
@@ -1161,6 +1215,7 @@ export function createDocumentsService(deps: DocumentsDeps) {
     discard,
     register,
     importEdxml,
+    receiveEdxml,
     exportEdxml,
     get,
     assignTargets: async (actor: Actor, id: string) =>

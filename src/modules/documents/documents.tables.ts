@@ -80,6 +80,13 @@ export type DocumentTables = {
     created_by: string | null
     created_at: Generated<Date>
     updated_at: Generated<Date>
+    /** Recalled or replaced by the sender (migration 0027, `edxml-amendments.ts`). */
+    withdrawn_at: Generated<Date | null>
+    withdrawn_reason: Generated<string | null>
+    replaced_by: Generated<string | null>
+    /** Last updated by the sender (BussinessDocType 2). */
+    amended_at: Generated<Date | null>
+    amended_reason: Generated<string | null>
   }
   document_files: {
     id: Generated<string>
@@ -118,11 +125,21 @@ export type DocumentTables = {
     assigned_at: Date
     reported_at: Date | null
     finished_at: Date | null
+    /** The document's received_at, copied by a trigger for search (migration 0028). */
+    document_received_at: ColumnType<Date, never, never>
+    /** The document's unit, copied by the same trigger. */
+    document_unit_id: ColumnType<string, never, never>
   }
   /** The text extracted from one attached PDF (migration 0024). */
   document_file_texts: { file_id: string; document_id: string; content: string }
   /** Metadata and file words of a document with extracted text, for search (migration 0024). */
-  document_texts: { document_id: string; search: ColumnType<string, never, never>; updated_at: Date }
+  document_texts: {
+    document_id: string
+    search: ColumnType<string, never, never>
+    updated_at: Date
+    /** The document's unit, copied by a trigger for search (migration 0028). */
+    unit_id: ColumnType<string, never, never>
+  }
   document_history: {
     id: Generated<number>
     document_id: string
@@ -148,5 +165,8 @@ export type DocumentTables = {
     last_error: string | null
     /** Why the clerk refused the document (status 02); migration 0023. */
     reason: ColumnType<string | null, string | null | undefined, string | null>
+    /** The request a 15/16 answers ('' for 01–06) and the pub/sub event that carried it (migration 0027). */
+    request: Generated<string>
+    event_id: Generated<string | null>
   }
 }

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest'
 import {
   buildEnvelope,
   buildStatusMessage,
+  BusinessType,
   edxmlTimestamp,
   emptyOrgan,
+  parseDocumentId,
   parseEnvelope,
   parseEdxmlDate,
+  parseStatusMessage,
   type EdxmlPackage,
 } from './edxml.js'
 
@@ -167,12 +170,90 @@ describe('edXML envelope', () => {
     expect(problemsOf(noAttachments)).toMatch(/Gói tin không có tệp đính kèm/)
   })
 
-  it('registers only new documents, not recalls or replacements', () => {
-    const xml = buildEnvelope(samplePackage(), NOW).replace(
-      '<edXML:BussinessDocType>0</edXML:BussinessDocType>',
-      '<edXML:BussinessDocType>1</edXML:BussinessDocType>',
+  it('writes and reads a recall without files, an update, and a replacement naming what it replaces', () => {
+    const pkg = samplePackage()
+    const recall = buildEnvelope(
+      {
+        ...pkg,
+        attachments: [],
+        business: {
+          type: BusinessType.recall,
+          reason: 'Văn bản ban hành sai thẩm quyền',
+          documentId: pkg.document.documentId,
+          replacements: [],
+        },
+      },
+      NOW,
     )
-    expect(problemsOf(xml)).toMatch(/BussinessDocType = 1\) chưa được hỗ trợ/)
+    expect(recall).toContain('<edXML:BussinessDocType>1</edXML:BussinessDocType>')
+    const read = parseEnvelope(recall)
+    if (!read.ok) throw new Error(read.problems.join(' '))
+    expect(read.package.business).toEqual({
+      type: 1,
+      reason: 'Văn bản ban hành sai thẩm quyền',
+      documentId: '000.00.00.H14,2026/11/20,1234/UBND-VP',
+      replacements: [],
+    })
+    expect(read.package.attachments).toEqual([])
+
+    const replacement = buildEnvelope(
+      {
+        ...pkg,
+        business: {
+          type: BusinessType.replace,
+          reason: 'Thay thế văn bản số 1200/UBND-VP',
+          documentId: pkg.document.documentId,
+          replacements: [
+            {
+              documentId: '000.00.00.H14,2026/11/10,1200/UBND-VP',
+              organIds: ['000.13.00.H14', '001.90.00.H14'],
+            },
+          ],
+        },
+      },
+      NOW,
+    )
+    const replaced = parseEnvelope(replacement)
+    if (!replaced.ok) throw new Error(replaced.problems.join(' '))
+    expect(replaced.package.business.replacements).toEqual([
+      { documentId: '000.00.00.H14,2026/11/10,1200/UBND-VP', organIds: ['000.13.00.H14', '001.90.00.H14'] },
+    ])
+    // A package without a Bussiness part is a new document.
+    const plain = parseEnvelope(
+      buildEnvelope(pkg, NOW).replace(/<edXML:Bussiness>[\s\S]*<\/edXML:Bussiness>/, ''),
+    )
+    if (!plain.ok) throw new Error(plain.problems.join(' '))
+    expect(plain.package.business.type).toBe(0)
+  })
+
+  it('refuses an unknown business type, a recall without a reason and a replacement naming nothing', () => {
+    const xml = buildEnvelope(samplePackage(), NOW)
+    expect(
+      problemsOf(
+        xml.replace(
+          '<edXML:BussinessDocType>0</edXML:BussinessDocType>',
+          '<edXML:BussinessDocType>7</edXML:BussinessDocType>',
+        ),
+      ),
+    ).toContain(
+      'Bussiness/BussinessDocType "7" không hợp lệ: 0 văn bản mới, 1 thu hồi, 2 cập nhật, 3 thay thế.',
+    )
+    const noReason = xml
+      .replace(
+        '<edXML:BussinessDocType>0</edXML:BussinessDocType>',
+        '<edXML:BussinessDocType>1</edXML:BussinessDocType>',
+      )
+      .replace(/<edXML:BussinessDocReason>[^<]*<\/edXML:BussinessDocReason>/, '')
+    expect(problemsOf(noReason)).toContain(
+      'Thiếu Bussiness/BussinessDocReason: gói tin thu hồi phải nêu lý do.',
+    )
+    const noTarget = xml.replace(
+      '<edXML:BussinessDocType>0</edXML:BussinessDocType>',
+      '<edXML:BussinessDocType>3</edXML:BussinessDocType>',
+    )
+    expect(problemsOf(noTarget)).toContain(
+      'Gói tin thay thế thiếu Bussiness/ReplacementInfoList/ReplacementInfo/DocumentId (văn bản bị thay thế).',
+    )
   })
 
   it('writes a status message answering the document it is about', () => {
@@ -192,6 +273,65 @@ describe('edXML envelope', () => {
     expect(xml).toContain('<edXML:StatusCode>03</edXML:StatusCode>')
     expect(xml).toContain('<edXML:DocumentId>000.00.00.H14,2026/11/20,1234/UBND-VP</edXML:DocumentId>')
     expect(xml).toContain('<edXML:Timestamp>2026/11/27 09:00:00</edXML:Timestamp>')
+  })
+
+  it('reads back a status message 15 answering a recall, and refuses one with a wrong code or time', () => {
+    const xml = buildStatusMessage({
+      responseFor: {
+        organId: '000.13.00.H14',
+        code: '05/QĐ-SKHCN',
+        promulgationDate: '2026-11-27',
+        documentId: '000.13.00.H14,2026/11/27,05/QĐ-SKHCN',
+      },
+      from: emptyOrgan('000.00.00.G22', 'Văn phòng Chính phủ'),
+      code: '15',
+      description: 'Đồng ý thu hồi văn bản.',
+      at: NOW,
+      staff: { department: 'Văn thư', name: 'Lê Văn An', email: '' },
+    })
+    const read = parseStatusMessage(xml)
+    if (!read.ok) throw new Error(read.problems.join(' '))
+    expect(read.status).toEqual({
+      responseFor: {
+        organId: '000.13.00.H14',
+        code: '05/QĐ-SKHCN',
+        promulgationDate: '2026-11-27',
+        documentId: '000.13.00.H14,2026/11/27,05/QĐ-SKHCN',
+      },
+      from: emptyOrgan('000.00.00.G22', 'Văn phòng Chính phủ'),
+      code: '15',
+      description: 'Đồng ý thu hồi văn bản.',
+      at: NOW,
+      staff: { department: 'Văn thư', name: 'Lê Văn An', email: '' },
+    })
+    const bad = parseStatusMessage(
+      xml
+        .replace('<edXML:StatusCode>15</edXML:StatusCode>', '<edXML:StatusCode>99</edXML:StatusCode>')
+        .replace(
+          '<edXML:Timestamp>2026/11/27 09:00:00</edXML:Timestamp>',
+          '<edXML:Timestamp>hôm nay</edXML:Timestamp>',
+        ),
+    )
+    expect(bad.ok).toBe(false)
+    expect(bad.ok ? '' : bad.problems.join('\n')).toContain(
+      'Status/StatusCode "99" không hợp lệ: dùng 01–06, 13, 15 hoặc 16.',
+    )
+    expect(bad.ok ? '' : bad.problems.join('\n')).toContain('Status/Timestamp "hôm nay" không đúng định dạng')
+    expect(parseStatusMessage(buildEnvelope(samplePackage(), NOW))).toEqual({
+      ok: false,
+      problems: ['Thiếu phần tử edXMLHeader/Status.'],
+    })
+  })
+
+  it('splits a DocumentId into agency, date, number and notation', () => {
+    expect(parseDocumentId('000.13.00.H14,2026/11/27,05/QĐ-SKHCN')).toEqual({
+      organId: '000.13.00.H14',
+      date: '2026-11-27',
+      codeNumber: '05',
+      codeNotation: 'QĐ-SKHCN',
+    })
+    expect(parseDocumentId('H14,2026/11/27,05/QĐ')).toBeNull()
+    expect(parseDocumentId('000.13.00.H14,27-11,05/QĐ')).toBeNull()
   })
 
   it('reads the date forms senders use and rejects impossible days', () => {

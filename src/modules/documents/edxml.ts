@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { VN_UTC_OFFSET_MINUTES } from '../../platform/calendar/index.js'
 
@@ -16,8 +17,15 @@ export const StatusCode = {
   assigned: '04',
   inProgress: '05',
   completed: '06',
+  /** The sender asks for the document back (some exchanges signal a recall this way). */
+  recallRequested: '13',
+  /** The recipient agreed to a recall or an update (or took in a replacement). */
+  amendmentAgreed: '15',
+  /** The recipient refused a recall or an update. */
+  amendmentRefused: '16',
 } as const
 export type StatusCode = (typeof StatusCode)[keyof typeof StatusCode]
+export const STATUS_CODES: readonly StatusCode[] = Object.values(StatusCode)
 
 export const statusDescription: Record<StatusCode, string> = {
   '01': 'Đã đến',
@@ -26,7 +34,39 @@ export const statusDescription: Record<StatusCode, string> = {
   '04': 'Phân công xử lý',
   '05': 'Đang xử lý',
   '06': 'Hoàn thành',
+  '13': 'Yêu cầu lấy lại văn bản',
+  '15': 'Đồng ý lấy lại / cập nhật văn bản',
+  '16': 'Từ chối lấy lại / cập nhật văn bản',
 }
+
+/** Bussiness/BussinessDocType: what the package does (vn-standards §3.1). */
+export const BusinessType = { new: 0, recall: 1, update: 2, replace: 3 } as const
+export type BusinessType = (typeof BusinessType)[keyof typeof BusinessType]
+
+export const businessLabel: Record<BusinessType, string> = {
+  0: 'Văn bản mới',
+  1: 'Thu hồi',
+  2: 'Cập nhật',
+  3: 'Thay thế',
+}
+
+/**
+ * The business part of the trace header. A recall or an update names the document concerned in DocumentId
+ * (the same as the header's); a replacement names the documents it replaces in ReplacementInfoList.
+ */
+export type EdxmlBusiness = {
+  type: BusinessType
+  reason: string
+  documentId: string
+  replacements: { documentId: string; organIds: string[] }[]
+}
+
+export const newBusiness = (): EdxmlBusiness => ({
+  type: BusinessType.new,
+  reason: 'Văn bản điện tử mới',
+  documentId: '',
+  replacements: [],
+})
 
 export type EdxmlOrgan = {
   organId: string
@@ -70,7 +110,12 @@ export type EdxmlDocument = {
   documentId: string
 }
 
-export type EdxmlPackage = { document: EdxmlDocument; attachments: (EdxmlAttachment & { bytes: Buffer })[] }
+export type EdxmlPackage = {
+  document: EdxmlDocument
+  attachments: (EdxmlAttachment & { bytes: Buffer })[]
+  /** A new document when absent. */
+  business?: EdxmlBusiness
+}
 
 export const emptyOrgan = (organId = '', organName = ''): EdxmlOrgan => ({
   organId,
@@ -86,6 +131,21 @@ export const emptyOrgan = (organId = '', organName = ''): EdxmlOrgan => ({
 /** `{OrganId},{yyyy/MM/dd},{CodeNumber}/{CodeNotation}` (vn-standards §3.1). */
 export function edxmlDocumentId(organId: string, date: string, number: string, notation: string): string {
   return `${organId},${date.replace(/-/g, '/')},${number}/${notation}`
+}
+
+/** Names one package: the same text sent twice (a retry over the LGSP) has the same key. */
+export function packageKey(xml: string): string {
+  return createHash('sha256').update(xml).digest('hex').slice(0, 32)
+}
+
+/** The parts of a DocumentId, or null when it does not have the standard's form. */
+export function parseDocumentId(
+  id: string,
+): { organId: string; date: string; codeNumber: string; codeNotation: string } | null {
+  const match = /^([^,]+),([^,]+),([^/]+)\/(.+)$/.exec(id.trim())
+  const date = match ? parseEdxmlDate(match[2]!) : null
+  if (!match || !date || !AGENCY_CODE.test(match[1]!)) return null
+  return { organId: match[1]!, date, codeNumber: match[3]!, codeNotation: match[4]! }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -171,9 +231,25 @@ export function buildEnvelope(pkg: EdxmlPackage, now: Date): string {
     SteeringType: d.steeringType,
     DocumentId: d.documentId,
   }
+  const business = pkg.business ?? newBusiness()
   const trace = {
     TraceHeader: { OrganId: d.from.organId, Timestamp: edxmlTimestamp(now) },
-    Bussiness: { BussinessDocType: 0, BussinessDocReason: 'Văn bản điện tử mới', Paper: 0 },
+    Bussiness: {
+      BussinessDocType: business.type,
+      BussinessDocReason: business.reason,
+      ...(business.documentId ? { DocumentId: business.documentId } : {}),
+      Paper: 0,
+      ...(business.replacements.length
+        ? {
+            ReplacementInfoList: {
+              ReplacementInfo: business.replacements.map((r) => ({
+                DocumentId: r.documentId,
+                OrganIdList: r.organIds.length ? { OrganId: r.organIds } : null,
+              })),
+            },
+          }
+        : {}),
+    },
   }
   const references = pkg.attachments
     .map((a) =>
@@ -431,14 +507,8 @@ const parser = new XMLParser({
   ignorePiTags: true,
 })
 
-/**
- * Reads a package strictly: well-formed XML without DOCTYPE, the edXML namespace on the root, every field
- * the register needs, a manifest whose references and encoded attachments match one to one, and valid
- * base64. Returns every problem found, so the sender can fix them all at once.
- */
-export function parseEnvelope(
-  xml: string,
-): { ok: true; package: EdxmlPackage } | { ok: false; problems: EnvelopeProblems } {
+/** The XML checks every edXML message passes first: no DOCTYPE, well-formed, the edXML namespace on the root. */
+function readTree(xml: string): { ok: true; tree: Tree } | { ok: false; problems: EnvelopeProblems } {
   const text = xml.replace(/^\uFEFF/, '')
   if (text.trim() === '') return { ok: false, problems: ['Tệp edXML trống.'] }
   if (/<!DOCTYPE/i.test(text)) {
@@ -467,7 +537,20 @@ export function parseEnvelope(
       problems: [`Không phải gói tin edXML: phần tử gốc phải là edXML trong không gian tên ${EDXML_NS}.`],
     }
   }
-  const tree = parser.parse(text) as Tree
+  return { ok: true, tree: parser.parse(text) as Tree }
+}
+
+/**
+ * Reads a package strictly: well-formed XML without DOCTYPE, the edXML namespace on the root, every field
+ * the register needs, a manifest whose references and encoded attachments match one to one, and valid
+ * base64. Returns every problem found, so the sender can fix them all at once.
+ */
+export function parseEnvelope(
+  xml: string,
+): { ok: true; package: Required<EdxmlPackage> } | { ok: false; problems: EnvelopeProblems } {
+  const read = readTree(xml)
+  if (!read.ok) return read
+  const tree = read.tree
 
   const r = new Reader()
   const edxml = r.node(tree, 'edXML', '', true)
@@ -545,18 +628,12 @@ export function parseEnvelope(
     document.documentId = edxmlDocumentId(from.organId, promulgationDate, codeNumber, codeNotation)
   }
 
-  // Only new documents are registered here; recall, update and replacement need their own handling.
-  const trace = r.node(header, 'TraceHeaderList', 'edXMLHeader', false)
-  const business = r.node(trace, 'Bussiness', 'TraceHeaderList', false)
-  const businessType = r.text(business, 'BussinessDocType', 'Bussiness', 'loại nghiệp vụ')
-  if (businessType && businessType !== '0') {
-    r.problems.push(
-      `Chỉ nhận văn bản mới (BussinessDocType = 0); gói tin thu hồi, cập nhật hoặc thay thế (BussinessDocType = ${businessType}) chưa được hỗ trợ.`,
-    )
-  }
+  const business = readBusiness(r, header)
+  // A recall carries no file; an update may add some; a new document or a replacement needs its file.
+  const needsFiles = business.type === BusinessType.new || business.type === BusinessType.replace
 
-  const body = r.node(envelope, 'edXMLBody', 'edXMLEnvelope', true)
-  const manifest = r.node(body, 'edXMLManifest', 'edXMLBody', true)
+  const body = r.node(envelope, 'edXMLBody', 'edXMLEnvelope', needsFiles)
+  const manifest = r.node(body, 'edXMLManifest', 'edXMLBody', needsFiles)
   const references = r.nodes(manifest, 'Reference', 'edXMLManifest').map((node) => ({
     contentId: r
       .text(node, 'ContentId', 'edXMLManifest/Reference', 'mã tệp đính kèm', true)
@@ -568,7 +645,7 @@ export function parseEnvelope(
     'Attachment',
     'AttachmentEncoded',
   )
-  if (references.length === 0 && encoded.length === 0) {
+  if (needsFiles && references.length === 0 && encoded.length === 0) {
     r.problems.push(
       'Gói tin không có tệp đính kèm (edXMLManifest/Reference và AttachmentEncoded/Attachment).',
     )
@@ -611,5 +688,127 @@ export function parseEnvelope(
   }
   return r.problems.length > 0
     ? { ok: false, problems: [...new Set(r.problems)] }
-    : { ok: true, package: { document, attachments } }
+    : { ok: true, package: { document, attachments, business } }
+}
+
+/** TraceHeaderList/Bussiness: a new document when absent; a recall, update or replacement says why. */
+function readBusiness(r: Reader, header: Tree | undefined): EdxmlBusiness {
+  const trace = r.node(header, 'TraceHeaderList', 'edXMLHeader', false)
+  const node = r.node(trace, 'Bussiness', 'TraceHeaderList', false)
+  const B = 'Bussiness'
+  const raw = r.text(node, 'BussinessDocType', B, 'loại nghiệp vụ')
+  if (raw && !/^[0-3]$/.test(raw)) {
+    r.problems.push(
+      `${B}/BussinessDocType "${raw}" không hợp lệ: 0 văn bản mới, 1 thu hồi, 2 cập nhật, 3 thay thế.`,
+    )
+    return newBusiness()
+  }
+  const type = Number(raw || '0') as BusinessType
+  const reason = r.text(node, 'BussinessDocReason', B, 'lý do')
+  const replacements = r
+    .nodes(r.node(node, 'ReplacementInfoList', B, false), 'ReplacementInfo', `${B}/ReplacementInfoList`)
+    .map((info) => ({
+      documentId: r.text(
+        info,
+        'DocumentId',
+        `${B}/ReplacementInfoList/ReplacementInfo`,
+        'mã văn bản bị thay thế',
+        true,
+      ),
+      organIds: r.texts(
+        r.node(info, 'OrganIdList', `${B}/ReplacementInfoList/ReplacementInfo`, false),
+        'OrganId',
+        `${B}/ReplacementInfoList/ReplacementInfo/OrganIdList`,
+      ),
+    }))
+  if (type !== BusinessType.new && !reason) {
+    r.problems.push(
+      `Thiếu ${B}/BussinessDocReason: gói tin ${businessLabel[type].toLowerCase()} phải nêu lý do.`,
+    )
+  }
+  if (type === BusinessType.replace && replacements.length === 0) {
+    r.problems.push(
+      `Gói tin thay thế thiếu ${B}/ReplacementInfoList/ReplacementInfo/DocumentId (văn bản bị thay thế).`,
+    )
+  }
+  return {
+    type,
+    reason: reason || newBusiness().reason,
+    documentId: r.text(node, 'DocumentId', B, 'mã văn bản'),
+    replacements,
+  }
+}
+
+/** A status message as read: about which document, from whom, what status, when. */
+export type EdxmlStatus = {
+  responseFor: EdxmlResponseFor
+  from: EdxmlOrgan
+  code: StatusCode
+  description: string
+  at: Date
+  staff: { department: string; name: string; email: string }
+}
+
+/** yyyy/MM/dd HH:mm:ss (or dd/MM/yyyy HH:mm:ss) in Việt Nam time, as Timestamp carries it. */
+export function parseEdxmlTimestamp(raw: string): Date | null {
+  const match = /^(\S+)\s+(\d{2}):(\d{2}):(\d{2})$/.exec(raw.trim())
+  const day = match ? parseEdxmlDate(match[1]!) : null
+  if (!match || !day) return null
+  const [hh, mm, ss] = [Number(match[2]), Number(match[3]), Number(match[4])]
+  if (hh > 23 || mm > 59 || ss > 59) return null
+  return new Date(Date.parse(`${day}T${match[2]}:${match[3]}:${match[4]}Z`) - VN_UTC_OFFSET_MINUTES * 60_000)
+}
+
+/** Reads a status message (vn-standards §3.2) with the same strictness as a package. */
+export function parseStatusMessage(
+  xml: string,
+): { ok: true; status: EdxmlStatus } | { ok: false; problems: EnvelopeProblems } {
+  const read = readTree(xml)
+  if (!read.ok) return read
+  const r = new Reader()
+  const edxml = r.node(read.tree, 'edXML', '', true)
+  const envelope = r.node(edxml, 'edXMLEnvelope', 'edXML', true)
+  const header = r.node(envelope, 'edXMLHeader', 'edXMLEnvelope', true)
+  const status = r.node(header, 'Status', 'edXMLHeader', true)
+  if (!status) return { ok: false, problems: r.problems }
+  const S = 'Status'
+  const responseNode = r.node(status, 'ResponseFor', S, true)
+  const R = `${S}/ResponseFor`
+  const responseFor: EdxmlResponseFor = {
+    organId: r.text(responseNode, 'OrganId', R, 'cơ quan ban hành văn bản', true),
+    code: r.text(responseNode, 'Code', R, 'số, ký hiệu văn bản', true),
+    promulgationDate: r.date(responseNode, 'PromulgationDate', R, 'ngày ban hành', true) ?? '',
+    documentId: r.text(responseNode, 'DocumentId', R, 'mã văn bản', true),
+  }
+  if (responseFor.organId && !AGENCY_CODE.test(responseFor.organId)) {
+    r.problems.push(
+      `${R}/OrganId "${responseFor.organId}" không đúng mã định danh theo QCVN 102:2016 (dạng 000.00.00.H14).`,
+    )
+  }
+  const from = r.organ(r.node(status, 'From', S, true), `${S}/From`)
+  const code = r.text(status, 'StatusCode', S, 'mã trạng thái', true)
+  if (code && !STATUS_CODES.includes(code as StatusCode)) {
+    r.problems.push(`${S}/StatusCode "${code}" không hợp lệ: dùng 01–06, 13, 15 hoặc 16.`)
+  }
+  const rawAt = r.text(status, 'Timestamp', S, 'thời điểm', true)
+  const at = rawAt ? parseEdxmlTimestamp(rawAt) : null
+  if (rawAt && !at) {
+    r.problems.push(`${S}/Timestamp "${rawAt}" không đúng định dạng yyyy/MM/dd HH:mm:ss.`)
+  }
+  const staff = r.node(status, 'StaffInfo', S, false)
+  const result: EdxmlStatus = {
+    responseFor,
+    from,
+    code: code as StatusCode,
+    description: r.text(status, 'Description', S, 'mô tả'),
+    at: at ?? new Date(0),
+    staff: {
+      department: r.text(staff, 'Department', `${S}/StaffInfo`, 'đơn vị'),
+      name: r.text(staff, 'Staff', `${S}/StaffInfo`, 'cán bộ'),
+      email: r.text(staff, 'Email', `${S}/StaffInfo`, 'thư điện tử'),
+    },
+  }
+  return r.problems.length > 0
+    ? { ok: false, problems: [...new Set(r.problems)] }
+    : { ok: true, status: result }
 }

@@ -1,8 +1,18 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { can, type Actor } from '../../platform/auth/actor.js'
 import { Permission } from '../../platform/auth/roles.js'
-import type { Jobs } from '../../platform/jobs/index.js'
+import type { Jobs, JobsLog } from '../../platform/jobs/index.js'
 import type { UsersService } from '../identity/index.js'
+import type { LgspService } from '../lgsp/index.js'
+import { documentExchangeApi, EXCHANGE_API_PREFIX } from './document-exchange.api.js'
+import { EXCHANGE_QUEUE } from './document-exchange.queue.js'
+import {
+  createDocumentExchange,
+  type AgencyDirectory,
+  type ExchangePubsub,
+} from './document-exchange.service.js'
+import { createDocumentRemindersService } from './document-reminders.js'
+import { documentRemindersRoutes } from './document-reminders.routes.js'
 import { documentTextApi } from './document-text.api.js'
 import { TEXT_QUEUE } from './document-text.queue.js'
 import { createDocumentTextService } from './document-text.service.js'
@@ -20,6 +30,8 @@ import { workFilesRoutes } from './work-files.routes.js'
 import { createWorkFilesService } from './work-files.service.js'
 
 export type { DocumentsService, PeopleDirectory, Person } from './documents.service.js'
+export type { AgencyDirectory, DocumentExchange, ExchangeMessage } from './document-exchange.service.js'
+export { agencyTopic } from './document-exchange.service.js'
 export { documentPaths } from './documents.paths.js'
 export { outgoingPaths } from './outgoing.paths.js'
 export type { OfficialsLookup, OutgoingService } from './outgoing.service.js'
@@ -27,6 +39,7 @@ export { workFilePaths } from './work-files.paths.js'
 export { meetingPaths } from './meetings.paths.js'
 export type { WorkFilesService } from './work-files.service.js'
 export type { MeetingsService } from './meetings.service.js'
+export type { DocumentRemindersService } from './document-reminders.js'
 
 /**
  * The officials a person may hand a document to, from the identity module: those whose accounts they may
@@ -45,12 +58,43 @@ export function identityPeople(users: Pick<UsersService, 'listUsers'>): PeopleDi
 }
 
 /**
+ * Agencies as the LGSP registry knows them: a member of class GOV is an agency by its QCVN 102 code, and its
+ * active subsystems linked to SSO clients are its systems (decision 0011).
+ */
+export function lgspAgencies(lgsp: Pick<LgspService, 'snapshot'>): AgencyDirectory {
+  const active = async () =>
+    (await lgsp.snapshot()).subsystems.filter(
+      (s) => s.member.member_class === 'GOV' && s.disabled_at === null && s.sso_client_id !== null,
+    )
+  return {
+    async agencyOfClient(clientId) {
+      const subsystem = (await active()).find((s) => s.sso_client_id === clientId)
+      return subsystem && { code: subsystem.member.member_code, name: subsystem.member.name }
+    },
+    async clientsOfAgency(code) {
+      return (await active()).filter((s) => s.member.member_code === code).map((s) => s.sso_client_id!)
+    },
+  }
+}
+
+/**
+ * Whether a request may carry an agency system's SSO access token rather than a personal token: the
+ * exchange API checks such tokens itself (app.ts lets them through without a person).
+ */
+export function acceptsExchangeToken(request: FastifyRequest): boolean {
+  return request.url.startsWith(EXCHANGE_API_PREFIX)
+}
+
+/**
  * Official documents (văn bản đến): registers, registration, assignment and processing, edXML, search
  * (metadata and the text of attached PDFs, extracted by a job when `jobs` is given), work files and their
  * share processed electronically, paperless meetings.
  */
 export function createDocumentsModule(
-  deps: DocumentsDeps & { jobs?: Pick<Jobs, 'runner'> } & Pick<OutgoingDeps, 'signing' | 'officials'>,
+  deps: DocumentsDeps & { jobs?: Pick<Jobs, 'runner'> } & Pick<OutgoingDeps, 'signing' | 'officials'> & {
+      /** Exchange with agencies over the LGSP (pub/sub out, the exchange API in); off without it. */
+      exchange?: { pubsub: ExchangePubsub; agencies: AgencyDirectory; log: JobsLog }
+    },
 ) {
   const service = createDocumentsService(deps)
   // Outgoing documents: drafts, approval chain, outgoing register, signature and dispatch.
@@ -64,14 +108,40 @@ export function createDocumentsModule(
     maxAttempts: 5,
     timeoutMs: 3 * 60_000,
   })
+  const exchange = deps.exchange
+    ? createDocumentExchange({
+        ...deps,
+        ...deps.exchange,
+        documents: service,
+        outgoing,
+        organisation: deps.organisation,
+      })
+    : undefined
+  // Packages and status messages to agencies over the LGSP: retried with back-off while the pub/sub or the
+  // database fails; an agency that does not receive over the LGSP is noted at once, not retried.
+  if (exchange) {
+    deps.jobs?.runner.handle(EXCHANGE_QUEUE, exchange.send, {
+      concurrency: 2,
+      maxAttempts: 10,
+      timeoutMs: 2 * 60_000,
+    })
+  }
+  // Reminders before deadlines and overdue notices: one scan per interval across processes, each reminder once.
+  const reminders = createDocumentRemindersService(deps)
+  deps.jobs?.runner.every('documents.reminders', deps.config.documentReminderScanMs, async () => {
+    await reminders.scan()
+  })
   return {
     service,
     outgoing,
     workFiles,
     meetings,
     text,
+    reminders,
+    exchange,
     routes: async (app: FastifyInstance) => {
-      await app.register(documentsRoutes(service, deps.config))
+      await app.register(documentsRoutes(service, deps.config, reminders))
+      await app.register(documentRemindersRoutes(reminders))
       await app.register(outgoingRoutes(outgoing, deps.config))
       await app.register(workFilesRoutes(workFiles))
       await app.register(meetingsRoutes(meetings, deps.config))
@@ -82,6 +152,7 @@ export function createDocumentsModule(
       await app.register(workFilesApi(workFiles))
       await app.register(meetingsApi(meetings, deps.config))
       await app.register(documentTextApi(text))
+      if (exchange) await app.register(documentExchangeApi(exchange, deps.config))
     },
   }
 }

@@ -28,6 +28,8 @@ export const RecipientStatus = {
   packaged: 'packaged',
   duplicate: 'duplicate',
   paper: 'paper',
+  /** Published over the LGSP to the agency's own topic (decision 0011). */
+  sent: 'sent',
 } as const
 export type RecipientStatus = (typeof RecipientStatus)[keyof typeof RecipientStatus]
 
@@ -37,7 +39,11 @@ export const recipientStatusLabel: Record<RecipientStatus, string> = {
   packaged: 'Gói tin edXML sẵn sàng (tải về để gửi)',
   duplicate: 'Nơi nhận đã có văn bản này',
   paper: 'Gửi bản giấy (văn bản mật không gửi qua mạng)',
+  sent: 'Đã gửi qua trục LGSP',
 }
+
+/** What became of an issued document afterwards. */
+export const withdrawnLabel = { recalled: 'Đã thu hồi', replaced: 'Đã bị thay thế' } as const
 
 export const StepKind = { review: 'review', approve: 'approve' } as const
 export type StepKind = (typeof StepKind)[keyof typeof StepKind]
@@ -97,6 +103,15 @@ export const outgoingActionLabel: Record<string, string> = {
   package_downloaded: 'Tải gói tin edXML',
   refused_by_recipient: 'Nơi nhận từ chối tiếp nhận',
   reply_received: 'Nơi nhận đã trả lời',
+  recalled: 'Thu hồi văn bản',
+  updated: 'Cập nhật văn bản đã phát hành',
+  replaced: 'Bị thay thế bằng văn bản khác',
+  replacement_issued: 'Phát hành thay thế văn bản trước',
+  sent_lgsp: 'Gửi qua trục LGSP',
+  lgsp_unreachable: 'Cơ quan chưa nhận qua LGSP: tải gói tin để gửi',
+  exchange_failed: 'Không lập được gói tin để gửi qua LGSP',
+  status_received: 'Nơi nhận gửi thông báo trạng thái',
+  amendment_answered: 'Nơi nhận trả lời yêu cầu thu hồi, cập nhật, thay thế',
 }
 
 /** At most this many people in one approval chain. */

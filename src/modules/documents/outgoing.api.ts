@@ -54,6 +54,9 @@ const DraftFields = {
   confidentiality: Type.Optional(literals(CONFIDENTIALITIES)),
   dueOn: Type.Optional(Type.String({ maxLength: 10, description: 'Hạn trả lời (YYYY-MM-DD)' })),
   replyTo: Type.Optional(Type.String({ maxLength: 40, description: 'Văn bản đến được trả lời' })),
+  replaces: Type.Optional(
+    Type.String({ maxLength: 40, description: 'Văn bản đi đã phát hành mà dự thảo này thay thế' }),
+  ),
   recipients: Type.Array(Recipient, { maxItems: 100 }),
   note: Type.Optional(Type.String({ maxLength: 2000 })),
 }
@@ -91,6 +94,11 @@ const OutgoingSchema = Type.Object({
   issuedOn: Nullable(Type.String()),
   issuedAt: Nullable(Type.String()),
   signedSha256: Nullable(Type.String()),
+  replaces: Nullable(Type.String({ description: 'Văn bản đi được văn bản này thay thế' })),
+  withdrawn: Nullable(Type.String({ description: 'recalled (đã thu hồi) | replaced (đã bị thay thế)' })),
+  withdrawnAt: Nullable(Type.String()),
+  withdrawnReason: Nullable(Type.String()),
+  replacedBy: Nullable(Type.String()),
   createdAt: Type.String(),
   updatedAt: Type.String(),
 })
@@ -124,6 +132,11 @@ function outgoingJson(o: OutgoingRow) {
     issuedOn: o.issued_on,
     issuedAt: o.issued_at?.toISOString() ?? null,
     signedSha256: o.signed_sha256,
+    replaces: o.replaces,
+    withdrawn: o.withdrawn,
+    withdrawnAt: o.withdrawn_at?.toISOString() ?? null,
+    withdrawnReason: o.withdrawn_reason,
+    replacedBy: o.replaced_by,
     createdAt: o.created_at.toISOString(),
     updatedAt: o.updated_at.toISOString(),
   }
@@ -284,8 +297,27 @@ export function outgoingApi(outgoing: OutgoingService, { secretKey }: Pick<Confi
                   unitId: Nullable(Type.String()),
                   agencyCode: Nullable(Type.String()),
                   name: Type.String(),
-                  status: Type.String({ description: 'pending | delivered | packaged | duplicate | paper' }),
+                  status: Type.String({
+                    description: 'pending | delivered | packaged | duplicate | paper | sent (qua LGSP)',
+                  }),
                   documentId: Nullable(Type.String({ description: 'Văn bản đến tạo ở đơn vị nhận' })),
+                  channel: Nullable(Type.String({ description: 'lgsp | download (cơ quan ngoài nền tảng)' })),
+                  exchangeStatus: Nullable(
+                    Type.String({
+                      description: 'Trạng thái nơi nhận báo lại: 01–06, 13 (chờ trả lời thu hồi), 15, 16',
+                    }),
+                  ),
+                  exchangeNote: Nullable(Type.String()),
+                  exchangeAt: Nullable(Type.String()),
+                }),
+              ),
+              exchange: Type.Array(
+                Type.Object({
+                  agencyCode: Type.String(),
+                  businessType: Type.Integer({ description: '0 mới, 1 thu hồi, 2 cập nhật, 3 thay thế' }),
+                  state: Type.String({ description: 'queued | sent | unreachable | failed' }),
+                  lastError: Nullable(Type.String()),
+                  sentAt: Nullable(Type.String()),
                 }),
               ),
               history: Type.Array(
@@ -345,6 +377,17 @@ export function outgoingApi(outgoing: OutgoingService, { secretKey }: Pick<Confi
             name: r.name,
             status: r.status,
             documentId: r.document_id,
+            channel: r.channel,
+            exchangeStatus: r.exchange_status,
+            exchangeNote: r.exchange_note,
+            exchangeAt: r.exchange_at?.toISOString() ?? null,
+          })),
+          exchange: view.outbox.map((x) => ({
+            agencyCode: x.agency_code,
+            businessType: x.business_type,
+            state: x.state,
+            lastError: x.last_error,
+            sentAt: x.sent_at?.toISOString() ?? null,
           })),
           history: view.history.map((h) => ({
             action: h.action,
@@ -589,8 +632,12 @@ export function outgoingApi(outgoing: OutgoingService, { secretKey }: Pick<Confi
         schema: {
           tags,
           summary:
-            'Gói tin edXML (QCVN 102:2016) cho cơ quan nhận ngoài nền tảng, kèm bản gốc đã ký số; gửi qua LGSP sẽ có sau',
+            'Gói tin edXML (QCVN 102:2016) để tải về cho cơ quan nhận ngoài nền tảng chưa nhận qua LGSP: văn bản (hoặc văn bản thay thế) kèm bản gốc đã ký số; kind=recall gói tin thu hồi, kind=update gói tin cập nhật',
           params: Id,
+          querystring: Type.Object(
+            { kind: Type.Optional(Type.Union([Type.Literal('recall'), Type.Literal('update')])) },
+            { additionalProperties: false },
+          ),
           response: { ...errors },
         },
       },
@@ -599,9 +646,84 @@ export function outgoingApi(outgoing: OutgoingService, { secretKey }: Pick<Confi
           actorOf(request),
           auditContext(request),
           (request.params as { id: string }).id,
+          (request.query as { kind?: string }).kind,
         )
         return sendFile(reply, { fileName, mime: 'application/xml; charset=utf-8' }, xml)
       },
+    )
+
+    app.post(
+      `${base}/:id/recall`,
+      {
+        schema: {
+          tags,
+          summary:
+            'Thu hồi văn bản đã phát hành (văn thư, lãnh đạo đơn vị): đơn vị trên nền tảng thu hồi ngay (đã xử lý xong: 16), cơ quan ngoài nhận gói tin thu hồi (BussinessDocType 1)',
+          params: Id,
+          body: Type.Object({ reason: Type.String({ maxLength: 2000 }) }, { additionalProperties: false }),
+          response: { 200: OutgoingSchema, ...errors },
+        },
+      },
+      async (request) =>
+        outgoingJson(
+          await outgoing.recall(
+            actorOf(request),
+            auditContext(request),
+            (request.params as { id: string }).id,
+            request.body as { reason: string },
+          ),
+        ),
+    )
+
+    app.post(
+      `${base}/:id/update`,
+      {
+        schema: {
+          tags,
+          summary:
+            'Cập nhật trích yếu, nội dung, hạn trả lời của văn bản đã phát hành, kèm lý do: bản nhận trên nền tảng cập nhật ngay, cơ quan ngoài nhận gói tin cập nhật (BussinessDocType 2)',
+          params: Id,
+          body: Type.Object(
+            {
+              summary: Type.Optional(Type.String({ maxLength: 2000 })),
+              content: Type.Optional(Type.String({ maxLength: 20000 })),
+              dueOn: Type.Optional(Type.String({ maxLength: 10 })),
+              reason: Type.String({ maxLength: 2000 }),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: OutgoingSchema, ...errors },
+        },
+      },
+      async (request) =>
+        outgoingJson(
+          await outgoing.update(
+            actorOf(request),
+            auditContext(request),
+            (request.params as { id: string }).id,
+            request.body as Record<string, unknown>,
+          ),
+        ),
+    )
+
+    app.post(
+      `${base}/:id/resend`,
+      {
+        schema: {
+          tags,
+          summary:
+            'Văn thư gửi lại qua LGSP các gói tin chưa gửi được (cơ quan chưa đăng ký nhận lúc đó, hoặc lỗi lập gói tin)',
+          params: Id,
+          response: { 200: Type.Object({ queued: Type.Integer() }), ...errors },
+        },
+      },
+      async (request) => ({
+        queued: await outgoing.resend(
+          actorOf(request),
+          auditContext(request),
+          (request.params as { id: string }).id,
+        ),
+      }),
     )
 
     app.post(

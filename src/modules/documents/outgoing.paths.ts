@@ -12,7 +12,13 @@ export const outgoingPaths = {
   issue: (id: string) => `/admin/documents/outgoing/${id}/issue`,
   version: (id: string, version: number) => `/admin/documents/outgoing/${id}/versions/${version}`,
   signed: (id: string) => `/admin/documents/outgoing/${id}/signed`,
-  edxml: (id: string) => `/admin/documents/outgoing/${id}/edxml`,
+  edxml: (id: string, kind?: 'recall' | 'update') =>
+    `/admin/documents/outgoing/${id}/edxml${kind ? `?kind=${kind}` : ''}`,
+  recall: (id: string) => `/admin/documents/outgoing/${id}/recall`,
+  update: (id: string) => `/admin/documents/outgoing/${id}/update`,
+  resend: (id: string) => `/admin/documents/outgoing/${id}/resend`,
+  /** Drafting a document that replaces an issued one. */
+  replace: (id: string) => `/admin/documents/outgoing/new?replaces=${encodeURIComponent(id)}`,
   /** Drafting a reply to an incoming document. */
   replyTo: (documentId: string) => `/admin/documents/outgoing/new?replyTo=${encodeURIComponent(documentId)}`,
   /** Refusing a document received from another agency (status 02). */

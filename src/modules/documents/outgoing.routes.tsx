@@ -13,6 +13,7 @@ import { formatDateTime } from '../../platform/views/format.js'
 import { Layout } from '../../platform/views/layout.js'
 import type { StoredAttachment } from './document-files.js'
 import { CONFIDENTIALITIES, confidentialityLabel, URGENCIES, urgencyLabel } from './document-rules.js'
+import { statusDescription, type StatusCode } from './edxml.js'
 import { documentPaths } from './documents.paths.js'
 import { dayText, formatSize, sendFile, TextArea } from './documents.view.js'
 import {
@@ -251,6 +252,26 @@ export function outgoingRoutes(
             ) : (
               ''
             )}
+            {one(values.replaces) ? (
+              <>
+                <input type="hidden" name="replaces" value={one(values.replaces)} />
+                <p id="replaces">
+                  <span safe>{`${t('replacesNotice')}: `}</span>
+                  <a href={outgoingPaths.document(one(values.replaces))} safe>
+                    {t('openReplaced')}
+                  </a>
+                  {errors?.replaces ? (
+                    <span class="error-message" safe>
+                      {` ${errors.replaces}`}
+                    </span>
+                  ) : (
+                    ''
+                  )}
+                </p>
+              </>
+            ) : (
+              ''
+            )}
             <SelectField
               name="typeCode"
               label={t('type')}
@@ -407,6 +428,33 @@ export function outgoingRoutes(
       const actor = requireOfficial(request)
       authorize(actor, Permission.documentsProcess)
       const query = request.query as Form
+      const replaces = one(query.replaces)
+      if (replaces) {
+        // A replacement starts from the document it replaces: same type, summary and recipients.
+        const old = await outgoing.get(actor, auditContext(request), replaces)
+        const o = old.outgoing
+        return renderForm(
+          request,
+          reply,
+          actor,
+          {
+            replaces: o.id,
+            typeCode: o.type_code,
+            division: o.division ?? '',
+            summary: o.summary,
+            content: o.content ?? '',
+            urgency: o.urgency,
+            confidentiality: o.confidentiality,
+            dueOn: o.due_on ?? '',
+            internalUnits: old.recipients.flatMap((r) => (r.unit_id ? [r.unit_id] : [])),
+            external: old.recipients
+              .filter((r) => r.kind === 'external')
+              .map((r) => `${r.agency_code} ${r.name}`)
+              .join('\n'),
+          },
+          { kind: 'new' },
+        )
+      }
       return renderForm(request, reply, actor, { replyTo: one(query.replyTo) }, { kind: 'new' })
     })
 
@@ -519,6 +567,15 @@ export function outgoingRoutes(
         </tr>
       )
       const rounds = [...new Set(view.steps.map((s) => s.round))].sort((a, b) => b - a)
+      const channelText = (channel: string | null): string =>
+        channel ? t(channel === 'lgsp' ? 'channel_lgsp' : 'channel_download') : ''
+      // The last status the recipient reported: 01–06, 13 while a recall waits, 15/16 for the answer.
+      const reportedText = (r: (typeof view.recipients)[number]): string =>
+        r.exchange_status
+          ? `${r.exchange_status} — ${r.exchange_note ?? statusDescription[r.exchange_status as StatusCode] ?? ''}${
+              r.exchange_at ? ` (${formatDateTime(r.exchange_at, ctx.lang)})` : ''
+            }`
+          : ''
       const chainValues = Array.isArray(values.chain) ? values.chain : values.chain ? [values.chain] : []
       return sendPage(
         reply,
@@ -530,6 +587,37 @@ export function outgoingRoutes(
           {o.confidentiality !== 'normal' ? (
             <p class="notice" role="note" safe>
               {t('confidentialNotice', { level: confidentialityLabel[o.confidentiality] })}
+            </p>
+          ) : (
+            ''
+          )}
+          {o.withdrawn && o.withdrawn_at ? (
+            <div class="notice" role="note" id="withdrawn">
+              <p safe>
+                {t(o.withdrawn === 'recalled' ? 'withdrawnRecalled' : 'withdrawnReplaced', {
+                  at: formatDateTime(o.withdrawn_at, ctx.lang),
+                  reason: o.withdrawn_reason ?? '',
+                })}
+              </p>
+              {view.replacedBy ? (
+                <p>
+                  <a href={outgoingPaths.document(view.replacedBy.id)} safe>
+                    {`${t('openReplacement')}${view.replacedBy.code ? ` (${view.replacedBy.code})` : ''}`}
+                  </a>
+                </p>
+              ) : (
+                ''
+              )}
+            </div>
+          ) : (
+            ''
+          )}
+          {view.replaces ? (
+            <p id="replaces">
+              <span safe>{`${t('replacesNotice')}: `}</span>
+              <a href={outgoingPaths.document(view.replaces.id)} safe>
+                {view.replaces.code ?? t('openReplaced')}
+              </a>
             </p>
           ) : (
             ''
@@ -608,6 +696,24 @@ export function outgoingRoutes(
               ) : (
                 ''
               )}
+              {view.can.recallPackage ? (
+                <p>
+                  <a href={outgoingPaths.edxml(o.id, 'recall')} id="edxml-recall" type="application/xml" safe>
+                    {t('recallPackage')}
+                  </a>
+                </p>
+              ) : (
+                ''
+              )}
+              {view.can.updatePackage && view.can.package ? (
+                <p>
+                  <a href={outgoingPaths.edxml(o.id, 'update')} id="edxml-update" type="application/xml" safe>
+                    {t('updatePackage')}
+                  </a>
+                </p>
+              ) : (
+                ''
+              )}
             </section>
           ) : (
             ''
@@ -625,6 +731,12 @@ export function outgoingRoutes(
                 <th scope="col" safe>
                   {t('recipientStatus')}
                 </th>
+                <th scope="col" safe>
+                  {t('channel')}
+                </th>
+                <th scope="col" safe>
+                  {t('exchangeStatus')}
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -633,6 +745,8 @@ export function outgoingRoutes(
                   <td safe>{r.agency_code ? `${r.name} (${r.agency_code})` : r.name}</td>
                   <td safe>{t(r.kind === 'internal' ? 'kind_internal' : 'kind_external')}</td>
                   <td safe>{recipientStatusLabel[r.status]}</td>
+                  <td safe>{channelText(r.channel)}</td>
+                  <td safe>{reportedText(r)}</td>
                 </tr>
               ))}
             </tbody>
@@ -820,6 +934,103 @@ export function outgoingRoutes(
           ) : (
             ''
           )}
+          {view.can.resend ? (
+            <form method="post" action={outgoingPaths.resend(o.id)} novalidate id="resend-form">
+              <CsrfField token={ctx.csrf} />
+              <p class="hint" safe>
+                {t('resendHint')}
+              </p>
+              {errors?.resend ? (
+                <p class="error-message" id="resend" lang="vi" safe>
+                  {errors.resend}
+                </p>
+              ) : (
+                ''
+              )}
+              <button type="submit" class="secondary" safe>
+                {t('resend')}
+              </button>
+            </form>
+          ) : (
+            ''
+          )}
+          {view.can.recall ? (
+            <section id="amend">
+              <h2 safe>{t('amendTitle')}</h2>
+              <p class="hint" safe>
+                {t('amendHint')}
+              </p>
+              {view.can.replace ? (
+                <p>
+                  <a href={outgoingPaths.replace(o.id)} class="button secondary" id="replace-link" safe>
+                    {t('replaceLink')}
+                  </a>
+                </p>
+              ) : (
+                ''
+              )}
+              <form method="post" action={outgoingPaths.update(o.id)} novalidate id="update-form">
+                <CsrfField token={ctx.csrf} />
+                <h3 safe>{t('updateTitle')}</h3>
+                <TextArea
+                  name="summary"
+                  label={t('summary')}
+                  value={values.summary === undefined ? o.summary : one(values.summary)}
+                  error={errors?.summary}
+                  maxlength={2000}
+                />
+                <TextArea
+                  name="content"
+                  label={t('content')}
+                  value={values.content === undefined ? (o.content ?? '') : one(values.content)}
+                  error={errors?.content}
+                  rows={4}
+                />
+                <TextField
+                  name="dueOn"
+                  label={t('dueOn')}
+                  type="date"
+                  value={values.dueOn === undefined ? (o.due_on ?? '') : one(values.dueOn)}
+                  error={errors?.dueOn}
+                />
+                <TextArea
+                  name="reason"
+                  label={t('updateReason')}
+                  value={values.form === 'update' ? one(values.reason) : ''}
+                  error={values.form === 'update' ? errors?.reason : undefined}
+                  maxlength={2000}
+                />
+                <input type="hidden" name="form" value="update" />
+                <button type="submit" class="secondary" safe>
+                  {t('update')}
+                </button>
+              </form>
+              <form method="post" action={outgoingPaths.recall(o.id)} novalidate id="recall-form">
+                <CsrfField token={ctx.csrf} />
+                <h3 safe>{t('recallTitle')}</h3>
+                {errors?.recall ? (
+                  <p class="error-message" lang="vi" safe>
+                    {errors.recall}
+                  </p>
+                ) : (
+                  ''
+                )}
+                <TextArea
+                  name="reason"
+                  label={t('recallReason')}
+                  value={values.form === 'recall' ? one(values.reason) : ''}
+                  error={values.form === 'recall' ? errors?.reason : undefined}
+                  maxlength={2000}
+                />
+                <input type="hidden" name="form" value="recall" />
+                <button type="submit" class="danger" safe>
+                  {t('recall')}
+                </button>
+              </form>
+            </section>
+          ) : (
+            ''
+          )}
           <h2 safe>{t('chainTitle')}</h2>
           {rounds.length === 0 ? (
             <p class="muted" safe>
@@ -1003,6 +1214,36 @@ export function outgoingRoutes(
       'issue',
     )
 
+    pageForm(
+      '/admin/documents/outgoing/:id/recall',
+      async (actor, request, id, body) => {
+        await outgoing.recall(actor, auditContext(request), id, { reason: one(body.reason) })
+        return translator(outgoingMessages, request.lang)('recalled')
+      },
+      'recall',
+    )
+    pageForm(
+      '/admin/documents/outgoing/:id/update',
+      async (actor, request, id, body) => {
+        await outgoing.update(actor, auditContext(request), id, {
+          summary: one(body.summary),
+          content: one(body.content),
+          dueOn: one(body.dueOn),
+          reason: one(body.reason),
+        })
+        return translator(outgoingMessages, request.lang)('updated')
+      },
+      'summary',
+    )
+    pageForm(
+      '/admin/documents/outgoing/:id/resend',
+      async (actor, request, id) => {
+        const count = await outgoing.resend(actor, auditContext(request), id)
+        return translator(outgoingMessages, request.lang)('resent', { count })
+      },
+      'resend',
+    )
+
     app.get('/admin/documents/outgoing/:id/versions/:version', async (request, reply) => {
       const actor = requireOfficial(request)
       const { id, version } = request.params as Params & { version: string }
@@ -1022,10 +1263,12 @@ export function outgoingRoutes(
 
     app.get('/admin/documents/outgoing/:id/edxml', async (request, reply) => {
       const actor = requireOfficial(request)
+      const kind = one((request.query as Form).kind)
       const { xml, fileName } = await outgoing.edxmlPackage(
         actor,
         auditContext(request),
         (request.params as Params).id,
+        kind === 'recall' || kind === 'update' ? kind : '',
       )
       return sendFile(reply, { fileName, mime: 'application/xml; charset=utf-8' }, xml)
     })

@@ -31,17 +31,23 @@ import {
   type Confidentiality,
   type Urgency,
 } from './document-rules.js'
+import * as exchange from './document-exchange.repository.js'
+import { queuePackageSend } from './document-exchange.queue.js'
 import * as docs from './documents.repository.js'
 import type { EdxmlExtra } from './documents.tables.js'
 import {
   buildEnvelope,
   buildStatusMessage,
+  BusinessType,
+  businessLabel,
   edxmlDocumentId,
   emptyOrgan,
+  newBusiness,
   StatusCode,
   type EdxmlOrgan,
   type EdxmlResponseFor,
 } from './edxml.js'
+import { applyAmendment, type AmendmentKind, type DocumentChanges } from './edxml-amendments.js'
 import { checkDraftPdf, stampAndSign, vietnameseDate } from './outgoing-pdf.js'
 import {
   ABBREVIATION,
@@ -54,6 +60,7 @@ import {
   OUTGOING_STATUSES,
   outgoingStatusLabel,
   STEP_ACTIONS,
+  withdrawnLabel,
   type OutgoingAction,
   type OutgoingStatus,
   type RecipientKind,
@@ -80,6 +87,10 @@ declare module '../../platform/events/outbox.js' {
     }
     /** The clerk refused a document received from another agency (status 02 to the sender). */
     'document.refused': { id: string; unitId: string; at: string }
+    /** The issuing unit recalled an issued document (its recipients are told, decision 0011). */
+    'document.outgoing_recalled': { id: string; unitId: string; at: string }
+    /** The issuing unit corrected an issued document's summary, content or deadline. */
+    'document.outgoing_updated': { id: string; unitId: string; at: string }
   }
 }
 
@@ -109,6 +120,7 @@ const DRAFT_FIELDS = [
   'confidentiality',
   'dueOn',
   'replyTo',
+  'replaces',
   'recipients',
   'file',
 ]
@@ -442,9 +454,11 @@ export function createOutgoingService(deps: OutgoingDeps) {
     try {
       authorize(actor, Permission.documentsProcess)
       const draft = await parseDraft(actor, raw)
+      const replaces = await replacedDocument(actor, draft.unit, raw.replaces)
       const now = clock()
       return await inTransaction(db, async (tx) => {
         const outgoing = await repo.insertOutgoing(tx, {
+          replaces: replaces?.id ?? null,
           unit_id: draft.unit.id,
           drafter_id: actor.userId,
           drafter_name: actor.fullName,
@@ -490,7 +504,15 @@ export function createOutgoingService(deps: OutgoingDeps) {
           created_at: now,
         })
         await repo.replaceRecipients(tx, outgoing.id, recipientRows(draft))
-        await history(tx, outgoing, actor, 'created', null, { version: 1, file: file?.fileName ?? null }, now)
+        await history(
+          tx,
+          outgoing,
+          actor,
+          'created',
+          replaces ? `Thay thế văn bản số ${replaces.code_number}/${replaces.code_notation}` : null,
+          { version: 1, file: file?.fileName ?? null, ...(replaces ? { replaces: replaces.id } : {}) },
+          now,
+        )
         await audit(tx, ctx, 'document.outgoing_created', outgoing, { version: 1 }, now)
         return outgoing
       })
@@ -498,6 +520,28 @@ export function createOutgoingService(deps: OutgoingDeps) {
       await discard([file])
       throw error
     }
+  }
+
+  /**
+   * The issued document a new draft replaces (thay thế): one of the drafter's unit they may see, issued and
+   * neither recalled nor replaced. At issue, it is marked replaced and its recipients are told.
+   */
+  async function replacedDocument(actor: Actor, unit: OrgUnit, raw: unknown) {
+    const id = text(raw)
+    if (!id) return null
+    const old = await repo.findOutgoing(db, id)
+    const { scope } = await scopeOf(actor)
+    if (!old || old.unit_id !== unit.id || !(await repo.isVisible(db, scope, old.id))) {
+      throw new ValidationError({
+        replaces: 'Không tìm thấy văn bản đi được thay thế của đơn vị, hoặc bạn không được xem văn bản đó.',
+      })
+    }
+    if (old.status !== 'issued' || old.withdrawn) {
+      throw new ValidationError({
+        replaces: 'Chỉ thay thế văn bản đã phát hành, chưa bị thu hồi hoặc thay thế.',
+      })
+    }
+    return old
   }
 
   /** The drafter changes a draft (or one sent back): a new version; earlier ones stay readable. */
@@ -972,6 +1016,271 @@ export function createOutgoingService(deps: OutgoingDeps) {
     ]
   }
 
+  const codeOf = (o: { code_number: string | null; code_notation: string | null }) =>
+    `${o.code_number ?? ''}/${o.code_notation ?? ''}`
+
+  /** The edXML DocumentId of an issued document: `{agency},{yyyy/MM/dd},{số}/{ký hiệu}`. */
+  const documentIdOf = (o: repo.OutgoingRow, unit: OrgUnit) =>
+    edxmlDocumentId(unit.agencyCode ?? '', o.issued_on!, o.code_number!, o.code_notation!)
+
+  const replacementReason = (old: repo.OutgoingRow) =>
+    `Thay thế văn bản số ${codeOf(old)} ngày ${dmy(old.issued_on!)}`
+
+  /** The recall, update or replacement rights: the unit's clerks (who issue) and leaders (who approve). */
+  function mayAmend(actor: Actor, unit: OrgUnit) {
+    if (!can(actor, Permission.documentsIssue, unit) && !can(actor, Permission.documentsApprove, unit))
+      throw new ForbiddenError(Permission.documentsIssue, unit.id)
+  }
+
+  type Copy = { recipientId: string; documentId: string; unit: OrgUnit }
+
+  /** The copies units of the platform received of a document (read before the transaction that amends them). */
+  async function copiesOf(outgoingId: string): Promise<Copy[]> {
+    const rows = (await repo.listRecipients(db, outgoingId)).filter(
+      (r) => r.kind === 'internal' && r.status === 'delivered' && r.document_id,
+    )
+    const units = await organisation.findUnitsByIds(rows.map((r) => r.unit_id!))
+    return rows.flatMap((r) => {
+      const unit = units.find((u) => u.id === r.unit_id)
+      return unit ? [{ recipientId: r.id, documentId: r.document_id!, unit }] : []
+    })
+  }
+
+  /**
+   * A recall, update or replacement reaches the copies on the platform at once, in the sender's transaction:
+   * each copy takes it or not by the same rule as a package from outside (`amendmentAnswer`), and the answer
+   * (15/16) is recorded on the recipient and in the sender's history.
+   */
+  async function amendCopies(
+    tx: Tx,
+    input: {
+      outgoing: repo.OutgoingRow
+      sender: OrgUnit
+      copies: readonly Copy[]
+      kind: AmendmentKind
+      reason: string
+      actor: Actor
+      ctx: AuditContext
+      now: Date
+      request: string
+      changes?: DocumentChanges
+      /** For a replacement: the new copy each unit received in the same transaction. */
+      replacements?: Map<string, string>
+    },
+  ) {
+    const { now } = input
+    for (const copy of input.copies) {
+      const locked = await docs.lockDocument(tx, copy.documentId)
+      if (!locked) continue
+      const replacedBy = input.replacements?.get(copy.unit.id) ?? null
+      const answer = await applyAmendment(tx, {
+        document: locked,
+        unit: copy.unit,
+        kind: input.kind,
+        reason: input.reason,
+        by: input.actor,
+        ctx: input.ctx,
+        now,
+        request: input.request,
+        changes: input.changes,
+        replacedBy,
+        senderName: input.sender.name,
+      })
+      if (replacedBy && answer.code === '15') {
+        await docs.appendHistory(tx, {
+          document_id: replacedBy,
+          action: 'replaces',
+          assignment_id: null,
+          actor_id: input.actor.userId,
+          actor_name: input.actor.fullName,
+          note: `Thay thế văn bản số ${locked.code_number}/${locked.code_notation} (số đến ${locked.number})`,
+          details: JSON.stringify({ replaces: [locked.id] }),
+          at: now,
+        })
+      }
+      await repo.updateRecipient(tx, copy.recipientId, {
+        exchange_status: answer.code,
+        exchange_note: answer.note,
+        exchange_at: now,
+      })
+      await history(
+        tx,
+        input.outgoing,
+        null,
+        'amendment_answered',
+        `${copy.unit.name}: ${answer.code} — ${answer.note}`,
+        { unitId: copy.unit.id, statusCode: answer.code },
+        now,
+      )
+    }
+  }
+
+  /** A recall or an update for the agencies outside the platform: a package each, sent like the document. */
+  async function queueExternal(
+    tx: Tx,
+    outgoing: repo.OutgoingRow,
+    unit: OrgUnit,
+    type: BusinessType,
+    reason: string,
+    now: Date,
+  ) {
+    if (!unit.agencyCode || outgoing.confidentiality !== 'normal') return 0
+    const recipients = (await repo.listRecipients(tx, outgoing.id)).filter(
+      (r) => r.kind === 'external' && (r.status === 'packaged' || r.status === 'sent'),
+    )
+    for (const r of recipients) {
+      await exchange.insertOutbox(tx, {
+        outgoing_id: outgoing.id,
+        recipient_id: r.id,
+        agency_code: r.agency_code!,
+        business_type: type,
+        reason,
+        document_key: documentIdOf(outgoing, unit),
+        topic: null,
+        event_id: null,
+        last_error: null,
+        created_at: now,
+        sent_at: null,
+      })
+      if (type === BusinessType.recall)
+        await repo.updateRecipient(tx, r.id, {
+          exchange_status: StatusCode.recallRequested,
+          exchange_note: 'Đã yêu cầu thu hồi, chờ nơi nhận trả lời.',
+          exchange_at: now,
+        })
+    }
+    return recipients.length
+  }
+
+  /** Checks that an issued document may be recalled or updated by the actor; returns it and its unit. */
+  async function amendable(actor: Actor, id: string, what: string) {
+    const outgoing = await visible(actor, id)
+    const unit = await unitOf(outgoing.unit_id)
+    mayAmend(actor, unit)
+    if (outgoing.status !== 'issued') refuseInStatus(outgoing.status, `Chỉ ${what} văn bản đã phát hành`)
+    if (outgoing.withdrawn)
+      throw new ConflictError(
+        `Văn bản ${withdrawnLabel[outgoing.withdrawn].toLowerCase()}; không ${what} được nữa.`,
+      )
+    return { outgoing, unit }
+  }
+
+  const reasonOf = (raw: unknown, what: string) => {
+    const reason = multiline(raw)
+    if (reason.length < 5 || reason.length > 2000)
+      throw new ValidationError({
+        reason: `Nhập lý do ${what} (5 đến 2000 ký tự); nơi nhận sẽ nhận được lý do này.`,
+      })
+    return reason
+  }
+
+  /**
+   * Thu hồi: the unit's clerk or leader recalls an issued document, with a reason. Copies on the platform are
+   * recalled at once (or not, once completed: 16); each agency outside gets a recall package (BussinessDocType
+   * 1) and shows 13 until it answers.
+   */
+  async function recall(actor: Actor, ctx: AuditContext, id: string, raw: { reason?: unknown }) {
+    const { outgoing, unit } = await amendable(actor, id, 'thu hồi')
+    const reason = reasonOf(raw.reason, 'thu hồi')
+    const copies = await copiesOf(outgoing.id)
+    const now = clock()
+    return inTransaction(db, async (tx) => {
+      const locked = await repo.lockOutgoing(tx, outgoing.id)
+      if (!locked || locked.withdrawn)
+        throw new ConflictError('Văn bản vừa được người khác thu hồi hoặc thay thế. Vui lòng tải lại trang.')
+      const updated = await repo.updateOutgoing(tx, locked.id, {
+        withdrawn: 'recalled',
+        withdrawn_at: now,
+        withdrawn_reason: reason,
+        updated_at: now,
+      })
+      await history(tx, locked, actor, 'recalled', reason, {}, now)
+      await amendCopies(tx, {
+        outgoing: locked,
+        sender: unit,
+        copies,
+        kind: 'recall',
+        reason,
+        actor,
+        ctx,
+        now,
+        request: locked.id,
+      })
+      const external = await queueExternal(tx, locked, unit, BusinessType.recall, reason, now)
+      await emitEvent(tx, 'document.outgoing_recalled', {
+        id: locked.id,
+        unitId: unit.id,
+        at: now.toISOString(),
+      })
+      await audit(tx, ctx, 'document.outgoing_recalled', locked, { copies: copies.length, external }, now)
+      return updated
+    })
+  }
+
+  /**
+   * Cập nhật: the unit's clerk or leader corrects an issued document's summary, content or deadline, with a
+   * reason. Copies on the platform are updated at once (the former values stay in their history); agencies
+   * outside get an update package (BussinessDocType 2) with the corrected header and the signed original.
+   */
+  async function update(actor: Actor, ctx: AuditContext, id: string, raw: Record<string, unknown>) {
+    const { outgoing, unit } = await amendable(actor, id, 'cập nhật')
+    const errors: FieldErrors = {}
+    const summary = raw.summary === undefined ? outgoing.summary : text(raw.summary)
+    if (summary.length < 2 || summary.length > 2000) errors.summary = 'Nhập trích yếu (2 đến 2000 ký tự).'
+    const content = raw.content === undefined ? outgoing.content : multiline(raw.content) || null
+    if (content && content.length > 20000) errors.content = 'Nội dung tối đa 20000 ký tự.'
+    const dueOn = raw.dueOn === undefined ? outgoing.due_on : text(raw.dueOn) || null
+    if (dueOn && !isIsoDate(dueOn)) errors.dueOn = 'Hạn trả lời không hợp lệ (năm-tháng-ngày).'
+    const reason = multiline(raw.reason)
+    if (reason.length < 5 || reason.length > 2000)
+      errors.reason = 'Nhập lý do cập nhật (5 đến 2000 ký tự); nơi nhận sẽ nhận được lý do này.'
+    const before = { summary: outgoing.summary, content: outgoing.content, due_on: outgoing.due_on }
+    const after = { summary, content, due_on: dueOn }
+    const changed = Object.fromEntries(
+      Object.entries(after).filter(([k, v]) => v !== before[k as keyof typeof before]),
+    )
+    if (Object.keys(errors).length === 0 && Object.keys(changed).length === 0)
+      errors.summary = 'Không có thông tin nào thay đổi: sửa trích yếu, nội dung hoặc hạn trả lời.'
+    if (Object.keys(errors).length > 0)
+      throw new ValidationError(inFormOrder(errors, ['summary', 'content', 'dueOn', 'reason']))
+    const copies = await copiesOf(outgoing.id)
+    const now = clock()
+    return inTransaction(db, async (tx) => {
+      const locked = await repo.lockOutgoing(tx, outgoing.id)
+      if (!locked || locked.withdrawn)
+        throw new ConflictError('Văn bản vừa được người khác thu hồi hoặc thay thế. Vui lòng tải lại trang.')
+      const updated = await repo.updateOutgoing(tx, locked.id, { ...changed, updated_at: now })
+      await history(tx, locked, actor, 'updated', reason, { before, after: changed }, now)
+      await amendCopies(tx, {
+        outgoing: updated,
+        sender: unit,
+        copies,
+        kind: 'update',
+        reason,
+        actor,
+        ctx,
+        now,
+        request: `${locked.id}:${now.toISOString()}`,
+        changes: changed,
+      })
+      const external = await queueExternal(tx, updated, unit, BusinessType.update, reason, now)
+      await emitEvent(tx, 'document.outgoing_updated', {
+        id: locked.id,
+        unitId: unit.id,
+        at: now.toISOString(),
+      })
+      await audit(
+        tx,
+        ctx,
+        'document.outgoing_updated',
+        locked,
+        { fields: Object.keys(changed), external },
+        now,
+      )
+      return updated
+    })
+  }
+
   /**
    * The clerk issues an approved document: the next number of the unit's outgoing register (in the
    * transaction, so numbers have no gaps), the notation of NĐ 30/2020, the date; the approved PDF stamped
@@ -1007,6 +1316,9 @@ export function createOutgoingService(deps: OutgoingDeps) {
     const extraResponse = await responseFor(outgoing)
     const answered = outgoing.reply_to ? await docs.findDocument(db, outgoing.reply_to) : undefined
     const answeredFrom = answered ? await repo.findDeliveredFrom(db, answered.id) : undefined
+    // A replacement: the document it replaces and the copies units of the platform received of it.
+    const replaced = outgoing.replaces ? await repo.findOutgoing(db, outgoing.replaces) : undefined
+    const replacedCopies = replaced ? await copiesOf(replaced.id) : []
     const now = clock()
     const today = localDateOf(now)
     const year = Number(today.slice(0, 4))
@@ -1016,6 +1328,11 @@ export function createOutgoingService(deps: OutgoingDeps) {
         const locked = await repo.lockOutgoing(tx, outgoing.id)
         if (!locked || locked.status !== 'approved' || locked.version !== outgoing.version)
           throw new ConflictError('Văn bản vừa được người khác xử lý. Vui lòng tải lại trang.')
+        const old = replaced ? await repo.lockOutgoing(tx, replaced.id) : undefined
+        if (old?.withdrawn)
+          throw new ConflictError(
+            `Văn bản số ${codeOf(old)} được thay thế đã ${withdrawnLabel[old.withdrawn].toLowerCase()}; không phát hành văn bản thay thế cho nó được nữa.`,
+          )
         const register = await repo.defaultRegister(tx, unit.id, year)
         const number = await repo.nextNumber(tx, register.id)
         const codeNumber = formatNumber(number)
@@ -1057,13 +1374,29 @@ export function createOutgoingService(deps: OutgoingDeps) {
         )
 
         const delivered: string[] = []
+        const copies = new Map<string, string>()
         for (const recipient of recipients) {
           if (locked.confidentiality !== 'normal') {
             await repo.updateRecipient(tx, recipient.id, { status: 'paper' })
             continue
           }
           if (recipient.kind === 'external') {
+            // A package to download, and over the LGSP when the agency receives that way (decision 0011).
             await repo.updateRecipient(tx, recipient.id, { status: 'packaged', delivered_at: now })
+            if (unit.agencyCode)
+              await exchange.insertOutbox(tx, {
+                outgoing_id: locked.id,
+                recipient_id: recipient.id,
+                agency_code: recipient.agency_code!,
+                business_type: old ? BusinessType.replace : BusinessType.new,
+                reason: old ? replacementReason(old) : null,
+                document_key: documentIdOf(issued, unit),
+                topic: null,
+                event_id: null,
+                last_error: null,
+                created_at: now,
+                sent_at: null,
+              })
             continue
           }
           const target = targetUnits.find((u) => u.id === recipient.unit_id)
@@ -1089,8 +1422,41 @@ export function createOutgoingService(deps: OutgoingDeps) {
             delivered_at: now,
           })
           if (!result.duplicate) delivered.push(target.name)
+          if (result.documentId) copies.set(target.id, result.documentId)
         }
         if (delivered.length > 0) await history(tx, locked, actor, 'delivered', delivered.join('; '), {}, now)
+        if (old) {
+          const reason = `Thay thế bằng văn bản số ${code} ngày ${dmy(today)}`
+          await repo.updateOutgoing(tx, old.id, {
+            withdrawn: 'replaced',
+            withdrawn_at: now,
+            withdrawn_reason: reason,
+            replaced_by: locked.id,
+            updated_at: now,
+          })
+          await history(tx, old, actor, 'replaced', reason, { replacedBy: locked.id }, now)
+          await history(
+            tx,
+            locked,
+            actor,
+            'replacement_issued',
+            `Thay thế văn bản số ${codeOf(old)}`,
+            { replaces: old.id },
+            now,
+          )
+          await amendCopies(tx, {
+            outgoing: old,
+            sender: unit,
+            copies: replacedCopies,
+            kind: 'replace',
+            reason,
+            actor,
+            ctx,
+            now,
+            request: locked.id,
+            replacements: copies,
+          })
+        }
         const external = recipients.filter((r) => r.kind === 'external')
         if (external.length > 0 && locked.confidentiality === 'normal')
           await history(
@@ -1298,12 +1664,15 @@ export function createOutgoingService(deps: OutgoingDeps) {
   }
 
   /**
-   * The edXML package of an issued document for the agencies outside the platform (To: each of them), with
-   * the signed original attached and the document it answers in ResponseFor. Sending it over the LGSP
-   * comes with that module; until then the clerk downloads it.
+   * The edXML package of an issued document for its agencies outside the platform (To: each of them): the
+   * document with its signed original and the document it answers in ResponseFor (a replacement also names
+   * what it replaces), its recall (no file), or an update (the corrected header and the original). A signed
+   * original that no longer matches its SHA-256 is never sent (409).
    */
-  async function edxmlPackage(actor: Actor, ctx: AuditContext, id: string) {
-    const outgoing = await visible(actor, id)
+  async function buildPackage(
+    outgoing: repo.OutgoingRow,
+    business: { type: BusinessType; reason: string | null },
+  ) {
     if (outgoing.status !== 'issued')
       refuseInStatus(outgoing.status, 'Chỉ lập gói tin cho văn bản đã phát hành')
     if (outgoing.confidentiality !== 'normal') {
@@ -1322,8 +1691,26 @@ export function createOutgoingService(deps: OutgoingDeps) {
       throw new ConflictError(
         'Văn bản không có nơi nhận ngoài nền tảng; các đơn vị trên nền tảng đã nhận trực tiếp.',
       )
-    const signed = await readChecked(outgoing.signed_object_key!, outgoing.signed_sha256!, 'Bản gốc đã ký số')
+    const signed =
+      business.type === BusinessType.recall
+        ? null
+        : await readChecked(outgoing.signed_object_key!, outgoing.signed_sha256!, 'Bản gốc đã ký số')
     const type = await docs.findType(db, outgoing.type_code)
+    const documentId = documentIdOf(outgoing, unit)
+    const old =
+      business.type === BusinessType.replace && outgoing.replaces
+        ? await repo.findOutgoing(db, outgoing.replaces)
+        : undefined
+    const replacements = old
+      ? [
+          {
+            documentId: documentIdOf(old, unit),
+            organIds: (await repo.listRecipients(db, old.id)).flatMap((r) =>
+              r.kind === 'external' && r.agency_code ? [r.agency_code] : [],
+            ),
+          },
+        ]
+      : []
     const xml = buildEnvelope(
       {
         document: {
@@ -1351,25 +1738,57 @@ export function createOutgoingService(deps: OutgoingDeps) {
           appendixes: [],
           responseFor: await responseFor(outgoing),
           steeringType: 0,
-          documentId: edxmlDocumentId(
-            unit.agencyCode,
-            outgoing.issued_on!,
-            outgoing.code_number!,
-            outgoing.code_notation!,
-          ),
+          documentId,
         },
-        attachments: [
-          {
-            contentId: outgoing.id,
-            name: outgoing.signed_file_name ?? 'van-ban.pdf',
-            contentType: 'application/pdf',
-            description: 'Bản gốc điện tử đã ký số',
-            bytes: signed,
-          },
-        ],
+        attachments: signed
+          ? [
+              {
+                contentId: outgoing.id,
+                name: outgoing.signed_file_name ?? 'van-ban.pdf',
+                contentType: 'application/pdf',
+                description: 'Bản gốc điện tử đã ký số',
+                bytes: signed,
+              },
+            ]
+          : [],
+        business: {
+          type: business.type,
+          reason: business.reason ?? newBusiness().reason,
+          documentId: business.type === BusinessType.new ? '' : documentId,
+          replacements,
+        },
       },
       clock(),
     )
+    return { xml, external, documentId }
+  }
+
+  /** What the package to download carries: the document (or its replacement), its recall, or its update. */
+  async function businessOf(outgoing: repo.OutgoingRow, kind: string) {
+    if (kind === 'recall') {
+      if (outgoing.withdrawn !== 'recalled')
+        throw new ConflictError('Văn bản chưa bị thu hồi nên không có gói tin thu hồi.')
+      return { type: BusinessType.recall, reason: outgoing.withdrawn_reason }
+    }
+    if (kind === 'update') {
+      const last = (await exchange.listOutbox(db, outgoing.id))
+        .filter((r) => r.business_type === BusinessType.update)
+        .at(-1)
+      if (!last) throw new ConflictError('Văn bản chưa được cập nhật sau khi phát hành.')
+      return { type: BusinessType.update, reason: last.reason }
+    }
+    if (kind) throw new ValidationError({ kind: 'Loại gói tin (kind) là recall hoặc update.' })
+    const old = outgoing.replaces ? await repo.findOutgoing(db, outgoing.replaces) : undefined
+    return old
+      ? { type: BusinessType.replace, reason: replacementReason(old) }
+      : { type: BusinessType.new, reason: null }
+  }
+
+  /** The package the clerk downloads for an agency that does not receive over the LGSP. */
+  async function edxmlPackage(actor: Actor, ctx: AuditContext, id: string, kind = '') {
+    const outgoing = await visible(actor, id)
+    const business = await businessOf(outgoing, kind)
+    const { xml, external } = await buildPackage(outgoing, business)
     const now = clock()
     await inTransaction(db, async (tx) => {
       await history(
@@ -1377,13 +1796,50 @@ export function createOutgoingService(deps: OutgoingDeps) {
         outgoing,
         actor,
         'package_downloaded',
-        null,
-        { to: external.map((r) => r.agency_code) },
+        business.type === BusinessType.new ? null : businessLabel[business.type],
+        { to: external.map((r) => r.agency_code), business: business.type },
         now,
       )
-      await audit(tx, ctx, 'document.outgoing_exported', outgoing, { format: 'edXML' }, now)
+      await audit(
+        tx,
+        ctx,
+        'document.outgoing_exported',
+        outgoing,
+        { format: 'edXML', business: business.type },
+        now,
+      )
     })
-    return { xml, fileName: `edxml-${outgoing.code_number}-${outgoing.issued_on}.xml` }
+    const suffix = kind ? `-${kind === 'recall' ? 'thu-hoi' : 'cap-nhat'}` : ''
+    return { xml, fileName: `edxml-${outgoing.code_number}-${outgoing.issued_on}${suffix}.xml` }
+  }
+
+  /** The package a row of the exchange outbox carries, for the job that sends it over the LGSP. */
+  async function packageXml(outgoingId: string, type: BusinessType, reason: string | null) {
+    const outgoing = await repo.findOutgoing(db, outgoingId)
+    if (!outgoing) throw new NotFoundError('Không tìm thấy văn bản đi.')
+    return (await buildPackage(outgoing, { type, reason })).xml
+  }
+
+  /**
+   * The clerk sends again over the LGSP what could not go (the agency had no subscription then, or the
+   * package could not be built): the packages go back to the queue. Returns how many.
+   */
+  async function resend(actor: Actor, ctx: AuditContext, id: string) {
+    const outgoing = await visible(actor, id)
+    const unit = await unitOf(outgoing.unit_id)
+    authorize(actor, Permission.documentsIssue, unit)
+    const rows = await exchange.unsentOf(db, outgoing.id)
+    if (rows.length === 0)
+      throw new ConflictError('Không có gói tin nào chờ gửi lại qua LGSP: các gói tin đã được gửi.')
+    const now = clock()
+    await inTransaction(db, async (tx) => {
+      for (const row of rows) {
+        await exchange.updateOutbox(tx, row.id, { state: 'queued', last_error: null })
+        await queuePackageSend(tx, row.id)
+      }
+      await audit(tx, ctx, 'document.outgoing_resent', outgoing, { packages: rows.length }, now)
+    })
+    return rows.length
   }
 
   // -------------------------------------------------------------------------------------------------------
@@ -1415,6 +1871,20 @@ export function createOutgoingService(deps: OutgoingDeps) {
     const current = steps.find((s) => s.round === outgoing.round && s.status === 'pending')
     const isDrafter = outgoing.drafter_id === actor.userId
     const myTurn = outgoing.status === 'in_review' && current?.user_id === actor.userId
+    // The documents this one replaces or is replaced by, and the packages for agencies outside.
+    const linked = async (other: string | null) => {
+      const row = other ? await repo.findOutgoing(db, other) : undefined
+      return row ? { id: row.id, code: row.code_number ? codeOf(row) : null, status: row.status } : null
+    }
+    const [replaces, replacedBy, outbox] = await Promise.all([
+      linked(outgoing.replaces),
+      linked(outgoing.replaced_by),
+      exchange.listOutbox(db, outgoing.id),
+    ])
+    const amendable =
+      outgoing.status === 'issued' &&
+      !outgoing.withdrawn &&
+      (can(actor, Permission.documentsIssue, unit) || can(actor, Permission.documentsApprove, unit))
     return {
       outgoing,
       unit,
@@ -1434,6 +1904,9 @@ export function createOutgoingService(deps: OutgoingDeps) {
             summary: answered.restricted ? null : answered.summary,
           }
         : null,
+      replaces,
+      replacedBy,
+      outbox,
       can: {
         edit: isDrafter && allows(outgoing.status, 'edit'),
         submit: isDrafter && allows(outgoing.status, 'submit'),
@@ -1445,6 +1918,17 @@ export function createOutgoingService(deps: OutgoingDeps) {
           outgoing.status === 'issued' &&
           outgoing.confidentiality === 'normal' &&
           recipients.some((r) => r.kind === 'external'),
+        recall: amendable,
+        update: amendable,
+        replace: amendable && can(actor, Permission.documentsProcess, unit),
+        resend:
+          can(actor, Permission.documentsIssue, unit) &&
+          outbox.some((r) => r.state === 'unreachable' || r.state === 'failed'),
+        recallPackage:
+          outgoing.withdrawn === 'recalled' &&
+          outgoing.confidentiality === 'normal' &&
+          recipients.some((r) => r.kind === 'external'),
+        updatePackage: outbox.some((r) => r.business_type === BusinessType.update),
       },
     }
   }
@@ -1655,7 +2139,11 @@ export function createOutgoingService(deps: OutgoingDeps) {
     submit,
     act,
     issue,
+    recall,
+    update,
     edxmlPackage,
+    packageXml,
+    resend,
     setAbbreviation,
     get,
     openVersion,

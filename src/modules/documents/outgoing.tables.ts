@@ -73,6 +73,12 @@ export type OutgoingTables = {
     signed_size: number | null
     created_at: Date
     updated_at: Date
+    /** The issued document this one replaces, and what became of an issued one (migration 0027). */
+    replaces: Generated<string | null>
+    withdrawn: Generated<'recalled' | 'replaced' | null>
+    withdrawn_at: Generated<Date | null>
+    withdrawn_reason: Generated<string | null>
+    replaced_by: Generated<string | null>
   }
   outgoing_versions: {
     id: Generated<string>
@@ -108,6 +114,11 @@ export type OutgoingTables = {
     status: RecipientStatus
     document_id: string | null
     delivered_at: Date | null
+    /** How an agency outside the platform gets it, and the last status it sent back (migration 0027). */
+    channel: Generated<'lgsp' | 'download' | null>
+    exchange_status: Generated<string | null>
+    exchange_note: Generated<string | null>
+    exchange_at: Generated<Date | null>
   }
   outgoing_steps: {
     id: Generated<string>
@@ -132,5 +143,22 @@ export type OutgoingTables = {
     note: string | null
     details: ColumnType<Record<string, unknown>, string | undefined, never>
     at: Date
+  }
+  /** Packages for agencies outside the platform waiting to go over the LGSP (migration 0027). */
+  document_exchange_outbox: {
+    id: Generated<number>
+    outgoing_id: string
+    recipient_id: string
+    agency_code: string
+    business_type: number
+    reason: string | null
+    document_key: string
+    state: 'queued' | 'sent' | 'unreachable' | 'failed'
+    topic: string | null
+    event_id: string | null
+    attempts: Generated<number>
+    last_error: string | null
+    created_at: Date
+    sent_at: Date | null
   }
 }

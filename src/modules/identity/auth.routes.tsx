@@ -19,7 +19,15 @@ export const SESSION_COOKIE = 'cb_session'
 type Form = Record<string, string | undefined>
 const body = (request: FastifyRequest): Form => (request.body ?? {}) as Form
 
-export function authRoutes(auth: AuthService, config: Config) {
+/**
+ * `signOutElsewhere`: after the session here ends, where to send the browser to end a session the citizen holds
+ * at an outside identity provider (undefined: nowhere, back to the home page).
+ */
+export function authRoutes(
+  auth: AuthService,
+  config: Config,
+  signOutElsewhere?: (request: FastifyRequest, reply: FastifyReply) => Promise<string | undefined>,
+) {
   return async function routes(app: FastifyInstance) {
     const loginLimit = { rateLimit: { max: 20, timeWindow: '1 minute' } }
 
@@ -247,8 +255,9 @@ export function authRoutes(auth: AuthService, config: Config) {
 
     app.post(paths.logout, async (request, reply) => {
       if (request.sessionId) await auth.logout(request.sessionId, auditContext(request))
+      const elsewhere = signOutElsewhere ? await signOutElsewhere(request, reply) : undefined
       reply.clearCookie(SESSION_COOKIE, { path: '/' })
-      return redirectWithFlash(reply, '/', translator(messages, request.lang)('loggedOut'))
+      return redirectWithFlash(reply, elsewhere ?? '/', translator(messages, request.lang)('loggedOut'))
     })
 
     const renderRegister = (

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto'
 import * as oidc from 'openid-client'
 import type { ExternalOidcSettings } from '../../platform/config.js'
 import { AppError } from '../../platform/http/errors.js'
@@ -29,8 +29,16 @@ export type LoginTransaction = {
   expires: number
 }
 
-/** The identity the provider vouched for: its issuer, the subject and every claim it released. */
-export type ProviderIdentity = { issuer: string; subject: string; claims: Record<string, unknown> }
+/**
+ * The identity the provider vouched for: its issuer, the subject and every claim it released, and the ID token
+ * itself (kept for signing out at the provider).
+ */
+export type ProviderIdentity = {
+  issuer: string
+  subject: string
+  claims: Record<string, unknown>
+  idToken?: string
+}
 
 export type ProviderLogger = { warn(obj: object, msg: string): void }
 
@@ -119,6 +127,7 @@ export function createExternalProvider(
       nonce: transaction.nonce,
       code_challenge: await oidc.calculatePKCECodeChallenge(transaction.verifier),
       code_challenge_method: 'S256',
+      ...(settings.acrValues.length > 0 ? { acr_values: settings.acrValues.join(' ') } : {}),
     })
     return { url: url.href, transaction }
   }
@@ -137,6 +146,10 @@ export function createExternalProvider(
       })
       const idToken = tokens.claims()
       if (!idToken) throw new ExternalLoginError(502, 'errorInvalidResponse')
+      // acr_values is only a request (OIDC Core 3.1.2.1): the level reached is read from the signed token.
+      if (settings.acrValues.length > 0 && !settings.acrValues.includes(String(idToken.acr ?? ''))) {
+        throw new ExternalLoginError(403, 'errorAssurance', { provider: settings.name })
+      }
       // The ID token is signed; the UserInfo response fills in what the provider keeps out of it.
       const userInfo = config.serverMetadata().userinfo_endpoint
         ? await oidc.fetchUserInfo(config, tokens.access_token, idToken.sub)
@@ -145,6 +158,7 @@ export function createExternalProvider(
         issuer: idToken.iss,
         subject: idToken.sub,
         claims: { ...userInfo, ...idToken },
+        ...(tokens.id_token ? { idToken: tokens.id_token } : {}),
       }
     } catch (error) {
       const classified = classify(error)
@@ -153,7 +167,24 @@ export function createExternalProvider(
     }
   }
 
-  return { begin, complete, configuration, forget, name: settings.name }
+  /**
+   * Where to send the browser to end the citizen's session at the provider too (OIDC RP-Initiated Logout), or
+   * undefined when the provider offers no such endpoint or cannot be reached: signing out here never waits on it.
+   */
+  async function endSessionUrl(idToken: string, postLogoutRedirectUri: string): Promise<string | undefined> {
+    try {
+      const config = await configuration()
+      if (!config.serverMetadata().end_session_endpoint) return undefined
+      return oidc.buildEndSessionUrl(config, {
+        id_token_hint: idToken,
+        post_logout_redirect_uri: postLogoutRedirectUri,
+      }).href
+    } catch {
+      return undefined
+    }
+  }
+
+  return { begin, complete, configuration, endSessionUrl, forget, name: settings.name }
 }
 
 export type ExternalProvider = ReturnType<typeof createExternalProvider>
@@ -201,7 +232,7 @@ export function providerError(code: string): ExternalLoginError {
 export function transactionSealer(secretKey: string) {
   const key = Buffer.from(hkdfSync('sha256', secretKey, 'cao-bang', 'identity.external-login.v1', 32))
   return {
-    seal(transaction: LoginTransaction): string {
+    seal(transaction: LoginTransaction | ProviderSession): string {
       const iv = randomBytes(12)
       const cipher = createCipheriv('aes-256-gcm', key, iv)
       const body = Buffer.concat([cipher.update(JSON.stringify(transaction), 'utf8'), cipher.final()])
@@ -222,5 +253,37 @@ export function transactionSealer(secretKey: string) {
         return null
       }
     },
+    /** The provider session kept for signing out there, or null when missing, altered or expired. */
+    openSession(sealed: string | undefined, now: Date): ProviderSession | null {
+      const value = this.open(sealed, now) as unknown as ProviderSession | null
+      return value &&
+        value.state === PROVIDER_SESSION &&
+        typeof value.idToken === 'string' &&
+        typeof value.sessionTag === 'string'
+        ? value
+        : null
+    },
   }
+}
+
+const PROVIDER_SESSION = 'provider-session'
+
+/**
+ * What a citizen signed in through the provider carries for signing out there: the ID token it issued, and a tag
+ * of the platform session it belongs to (a later sign-in with a password must not send them to the provider).
+ */
+export type ProviderSession = {
+  state: typeof PROVIDER_SESSION
+  idToken: string
+  sessionTag: string
+  expires: number
+}
+
+/** A short tag of a session token: enough to tell sessions apart, useless to anyone who reads it. */
+export function sessionTag(sessionToken: string): string {
+  return createHash('sha256').update(sessionToken).digest('base64url').slice(0, 22)
+}
+
+export function providerSession(idToken: string, sessionToken: string, expires: number): ProviderSession {
+  return { state: PROVIDER_SESSION, idToken, sessionTag: sessionTag(sessionToken), expires }
 }

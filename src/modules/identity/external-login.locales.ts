@@ -14,6 +14,8 @@ export const externalMessages = defineMessages(
     errorState:
       'Yêu cầu đăng nhập không khớp với phiên làm việc của trình duyệt (có thể đường dẫn đã bị sửa hoặc bạn đã mở đăng nhập ở thẻ khác). Vui lòng thử lại.',
     errorDenied: 'Bạn đã hủy hoặc không cho phép đăng nhập tại nhà cung cấp định danh.',
+    errorAssurance:
+      'Tài khoản {provider} của bạn chưa đạt mức xác thực cần thiết để làm thủ tục trực tuyến (cần tài khoản định danh điện tử mức độ 2). Vui lòng nâng mức tài khoản rồi đăng nhập lại, hoặc đăng nhập bằng mật khẩu.',
     errorProvider: 'Nhà cung cấp định danh báo lỗi khi xử lý yêu cầu đăng nhập. Vui lòng thử lại sau.',
     errorUnavailable:
       'Không kết nối được với nhà cung cấp định danh. Vui lòng thử lại sau ít phút hoặc đăng nhập bằng mật khẩu.',
@@ -66,6 +68,8 @@ export const externalMessages = defineMessages(
     errorState:
       'The sign-in response does not match this browser session (the link may have been altered, or you started signing in in another tab). Please try again.',
     errorDenied: 'You cancelled or did not allow the sign-in at the identity provider.',
+    errorAssurance:
+      'Your {provider} account has not reached the level of assurance needed for online procedures (a level-2 electronic identification account is required). Please upgrade the account and sign in again, or sign in with a password.',
     errorProvider:
       'The identity provider reported an error with the sign-in request. Please try again later.',
     errorUnavailable:

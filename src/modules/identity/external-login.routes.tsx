@@ -14,6 +14,8 @@ import { SESSION_COOKIE } from './auth.routes.js'
 import {
   ExternalLoginError,
   providerError,
+  providerSession,
+  sessionTag,
   transactionSealer,
   type ExternalProvider,
 } from './external-login.client.js'
@@ -25,7 +27,30 @@ import { identityPaths as paths } from './identity.paths.js'
 /** Holds the sealed login transaction between the redirect to the provider and the return. */
 export const EXTERNAL_LOGIN_COOKIE = 'cb_ext_login'
 
+/** Holds the provider's ID token while a citizen signed in through it is signed in here; sent only to /logout. */
+export const PROVIDER_SESSION_COOKIE = 'cb_ext_session'
+
+/** Browsers drop cookies above 4 KB: a provider session that does not fit is simply not kept. */
+const MAX_COOKIE = 3800
+
 type Query = Record<string, string | undefined>
+
+/**
+ * Sign-out at the provider too (OIDC RP-Initiated Logout): for a citizen whose current session began there, the
+ * address of the provider's end-session endpoint (it comes back to PUBLIC_URL/ afterwards); otherwise undefined.
+ * The logout route (auth.routes.tsx) calls it after ending the session here.
+ */
+export function externalSignOut(provider: ExternalProvider, config: Config, clock: Clock) {
+  const sealer = transactionSealer(config.secretKey)
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<string | undefined> => {
+    const kept = sealer.openSession(request.cookies[PROVIDER_SESSION_COOKIE], clock())
+    if (request.cookies[PROVIDER_SESSION_COOKIE] !== undefined)
+      reply.clearCookie(PROVIDER_SESSION_COOKIE, { path: paths.logout })
+    const current = request.cookies[SESSION_COOKIE]
+    if (!kept || !current || kept.sessionTag !== sessionTag(current)) return undefined
+    return provider.endSessionUrl(kept.idToken, `${(config.publicUrl ?? '').replace(/\/+$/, '')}/`)
+  }
+}
 
 export function externalLoginRoutes(
   service: ExternalLoginService,
@@ -116,6 +141,23 @@ export function externalLoginRoutes(
           secure: config.secureCookies,
           maxAge: config.sessionMaxHours * 3600,
         })
+        if (identity.idToken) {
+          const kept = sealer.seal(
+            providerSession(
+              identity.idToken,
+              result.sessionToken,
+              clock().getTime() + config.sessionMaxHours * 3_600_000,
+            ),
+          )
+          if (kept.length <= MAX_COOKIE)
+            reply.setCookie(PROVIDER_SESSION_COOKIE, kept, {
+              path: paths.logout,
+              httpOnly: true,
+              sameSite: 'lax',
+              secure: config.secureCookies,
+              maxAge: config.sessionMaxHours * 3600,
+            })
+        }
         return reply.redirect(transaction.next || paths.account, 303)
       } catch (error) {
         if (!(error instanceof ExternalLoginError)) throw error

@@ -34,12 +34,15 @@ const PEOPLE: Record<string, Record<string, unknown>> = {
   'vneid-official': { name: 'Lý Văn Sơn', so_dinh_danh: '004088000777' },
   'vneid-no-id': { name: 'Người Không Số' },
   'vneid-bad-id': { name: 'Người Sai Số', so_dinh_danh: '999123456789' },
+  'vneid-level': { name: 'Đinh Thị Lan', so_dinh_danh: '004199000321' },
 }
 
 /** A second OpenID Connect provider, real (oidc-provider), whose sign-in step logs in `who` or refuses. */
 class TestIdentityProvider {
   /** The person who signs in at the provider's login step; 'deny' refuses the request. */
   who = 'vneid-new'
+  /** The assurance level the provider vouches for at that sign-in. */
+  acr = 'muc-2'
   server!: Server
   issuer!: string
   provider: Provider | undefined
@@ -62,12 +65,14 @@ class TestIdentityProvider {
           client_id: CLIENT.id,
           client_secret: CLIENT.secret,
           redirect_uris: [CALLBACK],
+          post_logout_redirect_uris: [`${PUBLIC_URL}/`],
           grant_types: ['authorization_code'],
           response_types: ['code'],
           token_endpoint_auth_method: 'client_secret_basic',
         },
       ],
       pkce: { required: () => true },
+      acrValues: ['muc-1', 'muc-2'],
       claims: {
         openid: ['sub'],
         profile: ['name'],
@@ -113,7 +118,7 @@ class TestIdentityProvider {
     await provider.interactionFinished(
       req,
       res,
-      { login: { accountId: this.who }, consent: { grantId } },
+      { login: { accountId: this.who, acr: this.acr }, consent: { grantId } },
       { mergeWithLastSubmission: false },
     )
   }
@@ -476,6 +481,33 @@ describe('citizen sign-in through an external OpenID Connect provider', { timeou
     expect(again.headers.location).toBe('/account')
   })
 
+  it('signs out at the provider too, but only a session that began there', async () => {
+    const visitor = new Visitor(t.app)
+    expect((await signInThroughProvider(visitor, 'vneid-new')).statusCode).toBe(303)
+    const kept = visitor.cookies.get('cb_ext_session')
+    expect(kept).toBeTruthy()
+    await visitor.get('/account')
+    const out = await visitor.post('/logout', {})
+    expect(out.statusCode).toBe(303)
+    const end = new URL(out.headers.location as string)
+    expect(`${end.origin}${end.pathname}`).toBe(`${idp.issuer}/session/end`)
+    expect(end.searchParams.get('post_logout_redirect_uri')).toBe(`${PUBLIC_URL}/`)
+    expect(end.searchParams.get('id_token_hint')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
+    // The provider accepts the ID token it issued and asks the citizen to confirm signing out there.
+    const atProvider = await new ProviderBrowser().go(end.href)
+    expect(atProvider.status).toBe(200)
+    expect((await visitor.get('/account')).statusCode).toBe(303)
+
+    // A citizen who signed in with a password is sent home, even holding an older provider session's cookie.
+    const password = new Visitor(t.app)
+    await password.login('congdan')
+    password.cookies.set('cb_ext_session', kept!)
+    await password.get('/account')
+    const home = await password.post('/logout', {})
+    expect(home.statusCode).toBe(303)
+    expect(home.headers.location).toBe('/')
+  })
+
   it('answers 502 with a clear message when the provider cannot be reached', async () => {
     const down = await createTestApp({ env: env('http://127.0.0.1:9') })
     try {
@@ -487,6 +519,46 @@ describe('citizen sign-in through an external OpenID Connect provider', { timeou
     } finally {
       await down.close()
     }
+  })
+})
+
+describe('a required assurance level (acr)', { timeout: 60_000 }, () => {
+  let strict: TestApp
+  beforeAll(async () => {
+    strict = await createTestApp({ env: { ...env(idp.issuer), EXTERNAL_OIDC_ACR_VALUES: 'muc-2' } })
+  })
+  afterAll(async () => {
+    idp.acr = 'muc-2'
+    await strict?.close()
+  })
+
+  it('asks the provider for the level, and refuses a sign-in below it without making an account', async () => {
+    const start = await new Visitor(strict.app).get('/login/external')
+    expect(new URL(start.headers.location as string).searchParams.get('acr_values')).toBe('muc-2')
+
+    idp.acr = 'muc-1'
+    idp.who = 'vneid-level'
+    const visitor = new Visitor(strict.app)
+    const begin = await visitor.get('/login/external')
+    const back = new URL(await new ProviderBrowser().returnAddress(begin.headers.location as string))
+    const refused = await visitor.get(`${back.pathname}${back.search}`)
+    expect(refused.statusCode).toBe(403)
+    expect(parse(refused.body).querySelector('[role="alert"]')?.text).toContain(
+      'chưa đạt mức xác thực cần thiết',
+    )
+    expect(visitor.cookies.has('cb_session')).toBe(false)
+    const { rows } = await sql`select 1 from users where citizen_id = '004199000321'`.execute(
+      strict.database.db,
+    )
+    expect(rows).toHaveLength(0)
+
+    idp.acr = 'muc-2'
+    const ok = new Visitor(strict.app)
+    const first = await ok.get('/login/external')
+    const again = new URL(await new ProviderBrowser().returnAddress(first.headers.location as string))
+    const accepted = await ok.get(`${again.pathname}${again.search}`)
+    expect(accepted.statusCode).toBe(303)
+    expect(accepted.headers.location).toBe('/account')
   })
 })
 
@@ -510,6 +582,18 @@ describe('configuration', () => {
         EXTERNAL_OIDC_ISSUER: 'http://vneid.example.vn',
       }),
     ).toThrow(/EXTERNAL_OIDC_ISSUER[\s\S]*EXTERNAL_OIDC_CLIENT_ID/)
+  })
+
+  it('refuses an assurance level that is not a plain token', () => {
+    expect(() =>
+      loadConfig({
+        SECRET_KEY: 'x'.repeat(40),
+        PUBLIC_URL,
+        EXTERNAL_OIDC_ISSUER: 'https://vneid.example.vn',
+        EXTERNAL_OIDC_CLIENT_ID: 'x',
+        EXTERNAL_OIDC_ACR_VALUES: 'muc-2 "quote"',
+      }),
+    ).toThrow(/EXTERNAL_OIDC_ACR_VALUES/)
   })
 
   it('reads the configured claim names and drops a phone number flagged unverified', () => {

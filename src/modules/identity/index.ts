@@ -6,7 +6,7 @@ import { adminRoutes } from './admin.routes.js'
 import { authRoutes, SESSION_COOKIE } from './auth.routes.js'
 import { createAuthService, type AuthDeps } from './auth.service.js'
 import { createExternalProvider } from './external-login.client.js'
-import { externalAccountExtension, externalLoginRoutes } from './external-login.routes.js'
+import { externalAccountExtension, externalLoginRoutes, externalSignOut } from './external-login.routes.js'
 import { createExternalLoginService } from './external-login.service.js'
 import { identityApi } from './identity.api.js'
 import { identityPaths } from './identity.paths.js'
@@ -16,7 +16,12 @@ export type { AuthService } from './auth.service.js'
 export type { UsersService } from './users.service.js'
 export { identityPaths } from './identity.paths.js'
 export { seedDemoUsers, DEMO_ACCOUNTS } from './identity.seed.js'
-export { officialsDirectory, type OfficialsDirectory, type UnitOfficial } from './officials-directory.js'
+export {
+  officialsDirectory,
+  type OfficialContact,
+  type OfficialsDirectory,
+  type UnitOfficial,
+} from './officials-directory.js'
 
 /** Users, sign-in, sessions, two-factor, tokens, roles per org unit, and the back-office home. */
 export function createIdentityModule(deps: AuthDeps) {
@@ -56,7 +61,13 @@ export function createIdentityModule(deps: AuthDeps) {
     users,
     resolveActor,
     routes: async (app: FastifyInstance) => {
-      await app.register(authRoutes(auth, deps.config))
+      await app.register(
+        authRoutes(
+          auth,
+          deps.config,
+          external ? externalSignOut(external.provider, deps.config, deps.clock) : undefined,
+        ),
+      )
       await app.register(
         accountRoutes(auth, deps.clock, external ? [externalAccountExtension(external.service)] : []),
       )

@@ -41,7 +41,26 @@ export function officialsDirectory(db: Queryable) {
       }
       return [...byId.values()]
     },
+
+    /**
+     * How to reach these officials (active ones only; others are left out): for the notifications module's
+     * messages to officials, such as reminders of document deadlines.
+     */
+    async contacts(ids: readonly string[]): Promise<OfficialContact[]> {
+      if (ids.length === 0) return []
+      const rows = await tablesOf<IdentityTables>(db)
+        .selectFrom('users')
+        .select(['id', 'full_name', 'email', 'phone'])
+        .where('id', 'in', [...ids])
+        .where('kind', '=', 'official')
+        .where('status', '=', 'active')
+        .execute()
+      return rows.map((u) => ({ id: u.id, fullName: u.full_name, email: u.email, phone: u.phone }))
+    },
   }
 }
+
+/** An active official's name and contact details, as their account holds them. */
+export type OfficialContact = { id: string; fullName: string; email: string | null; phone: string | null }
 
 export type OfficialsDirectory = ReturnType<typeof officialsDirectory>

@@ -45,6 +45,7 @@ export function createLgspModule(deps: LgspModuleDeps) {
     clock,
     breaker: { failures: config.lgspBreakerFailures, openMs: config.lgspBreakerOpenSeconds * 1000 },
     tokenCacheMs: config.lgspTokenCacheSeconds * 1000,
+    clientCertHeader: config.lgspClientCertHeader,
     publicUrl: config.publicUrl,
     log: deps.log,
   })

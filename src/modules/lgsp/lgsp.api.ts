@@ -32,6 +32,9 @@ const SubsystemSchema = Type.Object({
   name: Type.String(),
   ssoClientId: NullableString,
   rateLimitPerMinute: Type.Integer(),
+  clientCertificateSha256: Type.Union([Type.String(), Type.Null()], {
+    description: 'Mutual TLS: SHA-256 (hex) of the certificate the client system must present, or null',
+  }),
   disabled: Type.Boolean(),
 })
 
@@ -94,6 +97,11 @@ const subsystemProps = {
   name: Type.String({ maxLength: 300 }),
   ssoClientId: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
   rateLimitPerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  clientCertificate: Type.Optional(
+    Type.Union([Type.String({ maxLength: 20_000 }), Type.Null()], {
+      description: 'PEM certificate the client system presents over mutual TLS; null or "" to unbind',
+    }),
+  ),
 }
 const SubsystemInput = Type.Object(
   { code: Type.String({ maxLength: 64 }), ...subsystemProps },
@@ -166,6 +174,7 @@ const subsystemJson = (s: Subsystem) => ({
   name: s.name,
   ssoClientId: s.sso_client_id,
   rateLimitPerMinute: s.rate_limit_per_minute,
+  clientCertificateSha256: s.client_certificate_sha256,
   disabled: s.disabled_at !== null,
 })
 
@@ -340,6 +349,7 @@ export function lgspApi(lgsp: LgspService, gateway: Gateway) {
           name: existing.name,
           ssoClientId: existing.sso_client_id,
           rateLimitPerMinute: existing.rate_limit_per_minute,
+          clientCertificate: existing.client_certificate,
           disabled: existing.disabled_at !== null,
           ...body,
         }

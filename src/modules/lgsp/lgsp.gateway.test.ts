@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto'
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { rmSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { sql } from 'kysely'
+import forge from 'node-forge'
 import { parse } from 'node-html-parser'
 import * as oidc from 'openid-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,6 +17,25 @@ import { apiToken, createTestApp, Visitor, type TestApp } from '../../../test/ap
  */
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('base64')
+
+/** A self-signed client certificate (PEM) valid for `days` from now (negative: already expired). */
+function certificate(commonName: string, days = 30): string {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const cert = forge.pki.createCertificate()
+  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString())
+  cert.serialNumber = randomBytes(8).toString('hex')
+  const now = Date.now()
+  cert.validity.notBefore = new Date(now - (days < 0 ? 10 : 1) * 86_400_000)
+  cert.validity.notAfter = new Date(now + days * 86_400_000)
+  const subject = [{ name: 'commonName', value: commonName }]
+  cert.setSubject(subject)
+  cert.setIssuer(subject)
+  cert.sign(
+    forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()),
+    forge.md.sha256.create(),
+  )
+  return forge.pki.certificateToPem(cert)
+}
 
 let t: TestApp
 let base: string
@@ -155,6 +175,7 @@ beforeAll(async () => {
       LGSP_BREAKER_FAILURES: '2',
       LGSP_BREAKER_OPEN_SECONDS: '1',
       LGSP_TOKEN_CACHE_SECONDS: '0',
+      LGSP_CLIENT_CERT_HEADER: 'X-SSL-Client-Cert',
     },
   })
   await t.app.listen({ port, host: '127.0.0.1' })
@@ -514,6 +535,54 @@ describe('the LGSP gateway over HTTP', { timeout: 60_000 }, () => {
     const link = page.querySelector(`tr[data-service="${PROVIDER}/ho-so"] a`)!.getAttribute('href')!
     const doc = (await (await fetch(`${base}${link}`)).json()) as { servers: { url: string }[] }
     expect(doc.servers[0]!.url).toBe(`${base}/r1/${PROVIDER}/ho-so`)
+  })
+
+  it('holds a client system bound to a certificate to it (mutual TLS through the proxy)', async () => {
+    const mine = certificate('QLVB Cao Bang')
+    const stranger = certificate('Stranger')
+    const expired = certificate('QLVB old', -1)
+    const registry = await api('GET', '/lgsp/registry')
+    const other = (registry.json.subsystems as { id: string; identifier: string }[]).find(
+      (s) => s.identifier === clients.other.identifier,
+    )!
+    const rejected = await api('PATCH', `/lgsp/subsystems/${other.id}`, {
+      clientCertificate: 'not a certificate',
+    })
+    expect(rejected.status).toBe(422)
+    expect(JSON.stringify(rejected.json)).toContain('dạng PEM')
+    const old = await api('PATCH', `/lgsp/subsystems/${other.id}`, { clientCertificate: expired })
+    expect(old.status).toBe(422)
+    expect(JSON.stringify(old.json)).toContain('đã hết hạn')
+    const bound = await api('PATCH', `/lgsp/subsystems/${other.id}`, { clientCertificate: mine })
+    expect(bound.status).toBe(200)
+    expect(bound.json.clientCertificateSha256).toMatch(/^[0-9a-f]{64}$/)
+
+    const listMethods = `${base}/r1/${PROVIDER}/listMethods`
+    const as = (pem?: string) =>
+      call(listMethods, {
+        client: clients.other,
+        headers: pem ? { 'x-ssl-client-cert': encodeURIComponent(pem) } : {},
+      })
+    const none = await as()
+    expect(none.status).toBe(401)
+    expect(none.headers.get('x-road-error')).toBe('Client.CertificateRequired')
+    expect(((await none.json()) as { message: string }).message).toContain('chứng thư số đã đăng ký')
+    const wrong = await as(stranger)
+    expect(wrong.status).toBe(403)
+    expect(wrong.headers.get('x-road-error')).toBe('Client.CertificateMismatch')
+    const garbage = await call(listMethods, {
+      client: clients.other,
+      headers: { 'x-ssl-client-cert': '%%%' },
+    })
+    expect(garbage.status).toBe(403)
+    const right = await as(mine)
+    expect(right.status).toBe(200)
+    // A client without a registered certificate is not asked for one.
+    expect((await call(listMethods)).status).toBe(200)
+
+    const unbound = await api('PATCH', `/lgsp/subsystems/${other.id}`, { clientCertificate: null })
+    expect(unbound.json.clientCertificateSha256).toBeNull()
+    expect((await as()).status).toBe(200)
   })
 
   it('records every exchange, refused ones included, in the message log', async () => {

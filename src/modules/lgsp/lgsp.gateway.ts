@@ -11,6 +11,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Clock } from '../../platform/clock.js'
 import type { ExchangeRecord, ExchangeRecorder } from '../lgsp-log/index.js'
 import type { BearerIdentity } from '../sso/index.js'
+import { presentedCertificate } from './lgsp.certificates.js'
 import { ForbiddenAddressError, guardedLookup, matchAllowedHost } from './lgsp.hosts.js'
 import {
   createHealthBoard,
@@ -40,6 +41,8 @@ export type GatewayDeps = {
   breaker: BreakerSettings
   /** How long a valid token is trusted without asking the provider again (0: ask on every call). */
   tokenCacheMs: number
+  /** Where a TLS-terminating proxy passes the client's certificate (see lgsp.certificates.ts); optional. */
+  clientCertHeader?: string | undefined
   /** The platform's public address, for the `servers` of the OpenAPI documents it hands out. */
   publicUrl: string | undefined
   log: Pick<FastifyBaseLogger, 'warn' | 'error'>
@@ -402,6 +405,22 @@ export function createGateway(deps: GatewayDeps) {
     return json(call, openApiForClients(service, publicBase(call.req)))
   }
 
+  /** Mutual TLS: why the certificate the client presented does not match its registration, if it does not. */
+  function certificateProblem(
+    req: IncomingMessage,
+    registered: string,
+  ): { key: GatewayErrorKey; detail: string } | undefined {
+    const presented = presentedCertificate(req, deps.clientCertHeader)
+    if (presented.kind === 'none') return { key: 'certificateRequired', detail: 'no client certificate' }
+    if (presented.kind === 'invalid') return { key: 'certificateMismatch', detail: 'unreadable certificate' }
+    if (presented.sha256 !== registered) return { key: 'certificateMismatch', detail: presented.sha256 }
+    const now = clock().getTime()
+    if (presented.validFrom.getTime() > now || presented.validTo.getTime() <= now) {
+      return { key: 'certificateExpired', detail: presented.validTo.toISOString() }
+    }
+    return undefined
+  }
+
   /** Serves one `/r1/…` request on Node's request and response; never throws. */
   function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const exchange: Exchange = {
@@ -472,6 +491,10 @@ export function createGateway(deps: GatewayDeps) {
     }
     const client = identified.client
     exchange.client = client.identifier
+    if (client.client_certificate_sha256) {
+      const refusal = certificateProblem(req, client.client_certificate_sha256)
+      if (refusal) return refuse(call, refusal.key, refusal.detail)
+    }
 
     const wait = limiter.take(client.id, client.rate_limit_per_minute)
     if (wait > 0) {
@@ -519,6 +542,8 @@ export function createGateway(deps: GatewayDeps) {
     const withBody = hasBody(req)
     const requestMeter = withBody ? new Metered(requestDigest, service.max_body_bytes) : undefined
     const headers = filterHeaders(req.headers, NOT_FORWARDED)
+    // The proxy's copy of the client's certificate is for the gateway, not the provider.
+    if (deps.clientCertHeader) delete headers[deps.clientCertHeader]
     headers['x-road-client'] = exchange.client
     headers['x-road-service'] = exchange.service
     headers['x-road-id'] = exchange.messageId

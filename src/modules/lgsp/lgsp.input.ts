@@ -6,6 +6,7 @@ import {
   memberCodeProblem,
   pathPatternProblem,
 } from './lgsp.identifiers.js'
+import { parseRegisteredCertificate, type RegisteredCertificate } from './lgsp.certificates.js'
 import { MEMBER_CLASSES, type MemberClass } from './lgsp.tables.js'
 
 /**
@@ -89,10 +90,12 @@ export type SubsystemInput = {
   name: string
   ssoClientId: string | null
   rateLimitPerMinute: number
+  /** Mutual TLS: the certificate the client system must present; null when it is not bound to one. */
+  clientCertificate: RegisteredCertificate | null
   disabled: boolean
 }
 
-export function parseSubsystemInput(raw: Raw): SubsystemInput {
+export function parseSubsystemInput(raw: Raw, now: Date): SubsystemInput {
   const errors: FieldErrors = {}
   const subsystemCode = code(raw.code, 'code', errors, 'mã hệ thống')
   const subsystemName = name(raw.name, 'name', errors, 'tên hệ thống')
@@ -109,12 +112,20 @@ export function parseSubsystemInput(raw: Raw): SubsystemInput {
     errors,
     'Giới hạn số lần gọi mỗi phút là số nguyên từ 1 đến 1.000.000.',
   )
+  let clientCertificate: RegisteredCertificate | null = null
+  const pem = typeof raw.clientCertificate === 'string' ? raw.clientCertificate.trim() : ''
+  if (pem) {
+    const parsed = parseRegisteredCertificate(pem, now)
+    if ('problem' in parsed) errors.clientCertificate = parsed.problem
+    else clientCertificate = parsed.certificate
+  }
   if (Object.keys(errors).length) throw new ValidationError(errors)
   return {
     code: subsystemCode,
     name: subsystemName,
     ssoClientId,
     rateLimitPerMinute,
+    clientCertificate,
     disabled: flag(raw.disabled),
   }
 }

@@ -47,6 +47,22 @@ export const gatewayErrors = {
     type: 'Client.ClientIdentityMismatch',
     message: 'Khóa truy cập không thuộc hệ thống khách ghi trong tiêu đề X-Road-Client.',
   },
+  certificateRequired: {
+    status: 401,
+    type: 'Client.CertificateRequired',
+    message:
+      'Hệ thống khách này phải xuất trình chứng thư số đã đăng ký (TLS hai chiều) khi gọi qua nền tảng tích hợp.',
+  },
+  certificateMismatch: {
+    status: 403,
+    type: 'Client.CertificateMismatch',
+    message: 'Chứng thư số xuất trình không phải chứng thư đã đăng ký cho hệ thống khách này.',
+  },
+  certificateExpired: {
+    status: 403,
+    type: 'Client.CertificateExpired',
+    message: 'Chứng thư số của hệ thống khách đã hết hạn hoặc chưa có hiệu lực; cần đăng ký chứng thư mới.',
+  },
   missingScope: {
     status: 403,
     type: 'Client.InsufficientScope',

@@ -189,6 +189,14 @@ function subsystemFields(values: Form, errors: FieldErrors | undefined, existing
         error={errors?.rateLimitPerMinute}
         inputmode="numeric"
       />
+      <TextArea
+        name="clientCertificate"
+        label="Chứng thư số của hệ thống (TLS hai chiều, PEM)"
+        hint="Nếu dán chứng thư số, hệ thống phải xuất trình đúng chứng thư này khi gọi qua cổng (ngoài token SSO). Để trống: không yêu cầu."
+        value={values.clientCertificate}
+        error={errors?.clientCertificate}
+        rows={6}
+      />
       {existing ? (
         <CheckboxField
           name="disabled"
@@ -518,6 +526,7 @@ export function lgspRoutes(lgsp: LgspService, gateway: Gateway, publicUrl: strin
         name: subsystem.name,
         ssoClientId: subsystem.sso_client_id ?? '',
         rateLimitPerMinute: String(subsystem.rate_limit_per_minute),
+        clientCertificate: subsystem.client_certificate ?? '',
         disabled: subsystem.disabled_at ? 'on' : undefined,
       }
       const provided = registry.services.filter((s) => s.subsystem_id === subsystem.id)
@@ -537,6 +546,15 @@ export function lgspRoutes(lgsp: LgspService, gateway: Gateway, publicUrl: strin
             <code id="subsystem-id" safe>
               {subsystem.identifier}
             </code>
+          </p>
+          <p id="client-certificate">
+            {subsystem.client_certificate_sha256 ? (
+              <>
+                Chứng thư số bắt buộc (SHA-256): <code safe>{subsystem.client_certificate_sha256}</code>
+              </>
+            ) : (
+              'Không yêu cầu chứng thư số (chỉ token SSO).'
+            )}
           </p>
           <h2>Dịch vụ cung cấp</h2>
           <p>

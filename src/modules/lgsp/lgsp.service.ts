@@ -277,7 +277,7 @@ export function createLgspService(deps: LgspDeps) {
   ) {
     requireLgspAdmin(actor)
     const member = await getMember(memberId)
-    const input = parseSubsystemInput(raw)
+    const input = parseSubsystemInput(raw, clock())
     if (await repo.findSubsystemByCode(db, member.id, input.code)) {
       throw new ValidationError({ code: `Thành viên đã có hệ thống mã ${input.code}.` })
     }
@@ -289,6 +289,8 @@ export function createLgspService(deps: LgspDeps) {
         name: input.name,
         sso_client_id: input.ssoClientId,
         rate_limit_per_minute: input.rateLimitPerMinute,
+        client_certificate: input.clientCertificate?.pem ?? null,
+        client_certificate_sha256: input.clientCertificate?.sha256 ?? null,
         created_by: actor.userId,
       })
       return {
@@ -297,6 +299,7 @@ export function createLgspService(deps: LgspDeps) {
           subsystem: `${member.instance}/${member.member_class}/${member.member_code}/${row.code}`,
           ssoClientId: row.sso_client_id,
           rateLimitPerMinute: row.rate_limit_per_minute,
+          clientCertificateSha256: row.client_certificate_sha256,
         }),
       }
     })
@@ -310,13 +313,15 @@ export function createLgspService(deps: LgspDeps) {
   ) {
     requireLgspAdmin(actor)
     const existing = await getSubsystemRow(id)
-    const input = parseSubsystemInput({ ...raw, code: existing.code })
+    const input = parseSubsystemInput({ ...raw, code: existing.code }, clock())
     await checkSsoClient(input.ssoClientId, id)
     return commit(async (tx) => {
       const row = (await repo.updateSubsystem(tx, id, {
         name: input.name,
         sso_client_id: input.ssoClientId,
         rate_limit_per_minute: input.rateLimitPerMinute,
+        client_certificate: input.clientCertificate?.pem ?? null,
+        client_certificate_sha256: input.clientCertificate?.sha256 ?? null,
         disabled_at: input.disabled ? (existing.disabled_at ?? clock()) : null,
         updated_at: clock(),
       }))!
@@ -326,6 +331,7 @@ export function createLgspService(deps: LgspDeps) {
           name: row.name,
           ssoClientId: row.sso_client_id,
           rateLimitPerMinute: row.rate_limit_per_minute,
+          clientCertificateSha256: row.client_certificate_sha256,
           disabled: row.disabled_at !== null,
         }),
       }

@@ -26,6 +26,9 @@ export type LgspTables = {
     name: string
     sso_client_id: string | null
     rate_limit_per_minute: number
+    /** The PEM certificate the client system must present over mutual TLS, and its SHA-256 (hex). */
+    client_certificate: string | null
+    client_certificate_sha256: string | null
     disabled_at: Date | null
     updated_at: Generated<Date>
   }

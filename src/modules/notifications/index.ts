@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import type { Jobs } from '../../platform/jobs/index.js'
-import { TOPICS, type NotificationTopic } from './notification-plan.js'
+import { DOCUMENT_TOPICS, TOPICS, type DocumentTopic, type NotificationTopic } from './notification-plan.js'
 import { notificationsRoutes } from './notifications.routes.js'
 import {
   CONSUMER,
   createNotificationsService,
+  DOCUMENT_CONSUMER,
   SEND_QUEUE,
   type NotificationsDeps,
 } from './notifications.service.js'
@@ -18,7 +19,10 @@ export type NotificationsModuleDeps = Omit<NotificationsDeps, 'sms'> & {
   jobs: Pick<Jobs, 'runner' | 'outbox'>
 }
 
-/** E-mail and SMS to applicants about their dossiers: templates, delivery through the job queue, the pages. */
+/**
+ * E-mail and SMS to applicants about their dossiers, and to officials about the deadlines of documents assigned
+ * to them: templates, delivery through the job queue, the pages.
+ */
 export function createNotificationsModule(deps: NotificationsModuleDeps) {
   const { config } = deps
   const sms = config.smsGateway ? new HttpSmsGateway(config.smsGateway) : null
@@ -32,6 +36,15 @@ export function createNotificationsModule(deps: NotificationsModuleDeps) {
   })
   // From now: installed on a platform with a history, it must not write to every past applicant.
   deps.jobs.outbox.subscribe<NotificationTopic>(CONSUMER, TOPICS, service.consume, { from: 'now' })
+  // Reminders of document deadlines to officials, from the documents module's scan.
+  deps.jobs.outbox.subscribe<DocumentTopic>(
+    DOCUMENT_CONSUMER,
+    DOCUMENT_TOPICS,
+    service.consumeDocumentReminder,
+    {
+      from: 'now',
+    },
+  )
   return {
     service,
     routes: async (app: FastifyInstance) => {

@@ -1,4 +1,5 @@
 import type { DomainEvents } from '../../platform/events/outbox.js'
+import { documentPaths } from '../documents/index.js'
 import { DossierStatus, dossierPaths } from '../dossiers/index.js'
 import { Template, type TemplateVars } from './notification-templates.js'
 
@@ -8,6 +9,15 @@ export type NotificationTopic = (typeof TOPICS)[number]
 export type NotificationEvent = {
   [T in NotificationTopic]: { seq: number; topic: T; payload: DomainEvents[T] }
 }[NotificationTopic]
+
+/** Document reminders to officials: a consumer of their own, so neither kind of message holds the other up. */
+export const DOCUMENT_TOPICS = ['document.reminder_due'] as const
+export type DocumentTopic = (typeof DOCUMENT_TOPICS)[number]
+export type DocumentReminderEvent = {
+  seq: number
+  topic: DocumentTopic
+  payload: DomainEvents['document.reminder_due']
+}
 
 export const Channel = { email: 'email', sms: 'sms' } as const
 export type Channel = (typeof Channel)[keyof typeof Channel]
@@ -136,6 +146,33 @@ export function messageFor(
         template: Template.resultIssued,
         vars: { ...common, signer: event.payload.signed ? unitName : null },
       }
+  }
+}
+
+/**
+ * The message to one official about an assignment whose deadline is near or passed. A restricted document
+ * (confidential or urgent) arrives without its số/ký hiệu and summary and is named by its number in the register.
+ */
+export function documentReminderMessage(
+  event: DocumentReminderEvent,
+  recipientName: string,
+  unitName: string,
+  links: LinkSettings,
+): { template: Template; vars: TemplateVars } {
+  const p = event.payload
+  const base = links.publicUrl?.replace(/\/+$/, '')
+  return {
+    template: p.kind === 'overdue' ? Template.documentOverdue : Template.documentDueSoon,
+    vars: {
+      recipientName,
+      documentRef: p.code ? `số ${p.code}` : `số đến ${p.number}`,
+      summary: p.summary,
+      unitName,
+      assigneeName: p.assigneeName,
+      role: p.role === 'lead' ? 'chủ trì' : 'phối hợp',
+      dueAt: formatVietnamTime(p.dueAt),
+      documentUrl: base ? `${base}${documentPaths.document(p.documentId)}` : null,
+    },
   }
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  documentReminderMessage,
   formatVietnamTime,
   maskRecipient,
   messageFor,
@@ -39,6 +40,9 @@ const longest: TemplateVars = {
   collectAt: 'Ủy ban nhân dân phường Thục Phán',
   signer: 'Ủy ban nhân dân phường Thục Phán',
 }
+
+// Messages to applicants; the document reminders (`document_*`) go to officials and are tested below.
+const APPLICANT_TEMPLATES = Object.values(Template).filter((name) => !name.startsWith('document_'))
 
 const contact: Contact = {
   dossierCode: '000.00.00.H14-261127-0001',
@@ -83,7 +87,7 @@ const statusChanged = (
 
 describe('e-mail templates', () => {
   it('writes every template in Vietnamese with the code in the subject, a greeting and the footer', () => {
-    for (const name of Object.values(Template)) {
+    for (const name of APPLICANT_TEMPLATES) {
       const mail = renderEmail(name, longest)
       expect(mail.subject, name).toContain(longest.code)
       expect(mail.text, name).toMatch(/^Kính gửi Ông\/Bà,\n\n/)
@@ -116,7 +120,7 @@ describe('e-mail templates', () => {
 
 describe('SMS templates', () => {
   it('fits every template in one GSM-7 message of 160 characters, without diacritics', () => {
-    for (const name of Object.values(Template)) {
+    for (const name of APPLICANT_TEMPLATES) {
       const sms = renderSms(name, longest)!
       expect(gsm7Length(sms.text), `${name}: ${sms.text}`).toBeLessThanOrEqual(SMS_LIMIT)
       expect(sms.text, name).toMatch(GSM7)
@@ -270,5 +274,82 @@ describe('recipients', () => {
   it('masks addresses for the pages', () => {
     expect(maskRecipient('email', 'an.nguyen@example.vn')).toBe('a***@example.vn')
     expect(maskRecipient('sms', '84912000001')).toBe('091****001')
+  })
+})
+
+describe('document reminders to officials', () => {
+  const reminder = (kind: 'due_soon' | 'overdue', restricted = false) => ({
+    seq: 11,
+    topic: 'document.reminder_due' as const,
+    payload: {
+      reminderId: '5b0c7a52-93f4-4f0e-8a53-2f7f3f0c1d01',
+      kind,
+      documentId: '8a9b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d',
+      unitId: contact.unitId,
+      number: 12,
+      code: restricted ? null : '1234/UBND-VP',
+      summary: restricted ? null : 'V/v triển khai chuyển đổi số năm 2027 trên địa bàn tỉnh Cao Bằng',
+      assignmentId: '3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a99',
+      assigneeName: 'Phòng Quản lý công nghệ và Phát triển thị trường khoa học và công nghệ',
+      role: 'lead',
+      dueAt: '2026-12-02T10:00:00.000Z',
+      recipients: [],
+      at: '2026-12-01T02:00:00.000Z',
+    },
+  })
+  const links = { publicUrl: 'https://dichvucong.caobang.gov.vn' }
+
+  it('greets the official by name and says which document, who handles it and by when', () => {
+    const message = documentReminderMessage(
+      reminder('due_soon'),
+      'Bế Thị Hạnh',
+      'Sở Khoa học và Công nghệ',
+      links,
+    )
+    expect(message.template).toBe(Template.documentDueSoon)
+    const mail = renderEmail(message.template, message.vars)
+    expect(mail.subject).toBe('Văn bản số 1234/UBND-VP sắp đến hạn xử lý')
+    expect(mail.text).toMatch(/^Kính gửi đồng chí Bế Thị Hạnh,\n\n/)
+    expect(mail.text).toContain(
+      'Văn bản số 1234/UBND-VP của Sở Khoa học và Công nghệ giao Phòng Quản lý công nghệ và Phát triển thị trường khoa học và công nghệ chủ trì xử lý sẽ đến hạn vào 17:00 ngày 02/12/2026.',
+    )
+    expect(mail.text).toContain('Trích yếu: V/v triển khai chuyển đổi số năm 2027')
+    expect(mail.text).toContain(
+      'Xem và xử lý văn bản (sau khi đăng nhập): https://dichvucong.caobang.gov.vn/admin/documents/8a9b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d',
+    )
+    expect(mail.text).toContain('Quản lý văn bản và điều hành tỉnh Cao Bằng')
+    expect(mail.text).not.toContain('Ông/Bà')
+    const overdue = documentReminderMessage(reminder('overdue'), 'Lương Văn Thành', 'Sở KH&CN', links)
+    expect(renderEmail(overdue.template, overdue.vars).subject).toBe(
+      'Văn bản số 1234/UBND-VP đã quá hạn xử lý',
+    )
+  })
+
+  it('names a confidential or urgent document only by its register number, without its summary', () => {
+    for (const kind of ['due_soon', 'overdue'] as const) {
+      const message = documentReminderMessage(reminder(kind, true), 'Bế Thị Hạnh', 'Sở KH&CN', links)
+      const mail = renderEmail(message.template, message.vars)
+      expect(mail.subject).toMatch(/^Văn bản số đến 12 /)
+      expect(mail.text).not.toContain('Trích yếu')
+      expect(mail.text).not.toContain('{')
+      const sms = renderSms(message.template, message.vars)!
+      expect(sms.text).toContain('van ban so den 12')
+    }
+  })
+
+  it('fits the SMS in one GSM-7 message, shortening a long unit name', () => {
+    for (const kind of ['due_soon', 'overdue'] as const) {
+      const message = documentReminderMessage(reminder(kind), 'Bế Thị Hạnh', 'Sở KH&CN', links)
+      const sms = renderSms(message.template, message.vars)!
+      expect(gsm7Length(sms.text), sms.text).toBeLessThanOrEqual(SMS_LIMIT)
+      expect(sms.text).toMatch(GSM7)
+      expect(sms.text).toMatch(/^QLVB Cao Bang: van ban so 1234\/UBND-VP \(Phong Quan ly .*\.\.\. chu tri\)/)
+    }
+    const without = documentReminderMessage(reminder('overdue'), 'Bế Thị Hạnh', 'Sở KH&CN', {
+      publicUrl: undefined,
+    })
+    expect(renderSms(without.template, without.vars)!.text).toMatch(
+      /da qua han xu ly tu 17:00 ngay 02\/12\/2026\.$/,
+    )
   })
 })

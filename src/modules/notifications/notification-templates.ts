@@ -22,6 +22,9 @@ export const Template = {
   resultIssued: 'result_issued',
   rejected: 'rejected',
   feePaid: 'fee_paid',
+  /** To officials: an assigned document's deadline is near, or has passed (document reminders). */
+  documentDueSoon: 'document_due_soon',
+  documentOverdue: 'document_overdue',
 } as const
 export type Template = (typeof Template)[keyof typeof Template]
 
@@ -43,12 +46,24 @@ export const VARIABLES = [
   'collectAt',
   /** The unit that signed an electronic result; only when it is signed. */
   'signer',
+  /** Document reminders: the official's name, "số 12/UBND-VP" (or "số đến 7" for a restricted document). */
+  'recipientName',
+  'documentRef',
+  /** Trích yếu; absent for a confidential or urgent document. */
+  'summary',
+  'assigneeName',
+  /** "chủ trì" or "phối hợp". */
+  'role',
+  'documentUrl',
 ] as const
 export type Variable = (typeof VARIABLES)[number]
 export type TemplateVars = Partial<Record<Variable, string | null>>
 
 type MessageTemplate = {
   version: number
+  /** The e-mail's first and last paragraphs; by default those to applicants. */
+  greeting?: string
+  footer?: string
   subject: string
   paragraphs: readonly string[]
   sms: readonly string[]
@@ -61,6 +76,10 @@ const FOOTER =
   'Thư này được gửi tự động từ Cổng Dịch vụ công tỉnh Cao Bằng; xin vui lòng không trả lời thư này. ' +
   'Cần hỗ trợ, Ông/Bà liên hệ Bộ phận Tiếp nhận và Trả kết quả nơi giải quyết hồ sơ.'
 const DOSSIER = 'Mã hồ sơ: {code}\nThủ tục: {procedureName}'
+const OFFICIAL_GREETING = 'Kính gửi đồng chí {recipientName},'
+const OFFICIAL_FOOTER =
+  'Thư này được gửi tự động từ hệ thống Quản lý văn bản và điều hành tỉnh Cao Bằng; xin vui lòng không trả lời thư này. ' +
+  'Đồng chí nhận thư vì được giao xử lý văn bản, là lãnh đạo đơn vị được giao hoặc là người giao xử lý.'
 
 export const templates = {
   submitted: {
@@ -175,6 +194,39 @@ export const templates = {
       'DVC Cao Bằng: đã nhận {amount} phí, lệ phí hồ sơ {code} lúc {paidAt}.',
     ],
   },
+  document_due_soon: {
+    version: 1,
+    greeting: OFFICIAL_GREETING,
+    footer: OFFICIAL_FOOTER,
+    subject: 'Văn bản {documentRef} sắp đến hạn xử lý',
+    paragraphs: [
+      'Văn bản {documentRef} của {unitName} giao {assigneeName} {role} xử lý sẽ đến hạn vào {dueAt}.',
+      'Trích yếu: {summary}',
+      'Xem và xử lý văn bản (sau khi đăng nhập): {documentUrl}',
+    ],
+    sms: [
+      'QLVB Cao Bằng: văn bản {documentRef} ({assigneeName} {role}) sắp đến hạn xử lý lúc {dueAt}. {documentUrl}',
+      'QLVB Cao Bằng: văn bản {documentRef} ({assigneeName} {role}) sắp đến hạn xử lý lúc {dueAt}.',
+    ],
+    smsElastic: 'assigneeName',
+  },
+  document_overdue: {
+    version: 1,
+    greeting: OFFICIAL_GREETING,
+    footer: OFFICIAL_FOOTER,
+    subject: 'Văn bản {documentRef} đã quá hạn xử lý',
+    paragraphs: [
+      'Văn bản {documentRef} của {unitName} giao {assigneeName} {role} xử lý đã quá hạn từ {dueAt} mà chưa hoàn thành.',
+      'Trích yếu: {summary}',
+      'Đề nghị khẩn trương hoàn thành, hoặc báo cáo tiến độ và lý do chậm trên hệ thống.',
+      'Xem văn bản (sau khi đăng nhập): {documentUrl}',
+    ],
+    sms: [
+      'QLVB Cao Bằng: văn bản {documentRef} ({assigneeName} {role}) đã quá hạn xử lý từ {dueAt}. {documentUrl}',
+      'QLVB Cao Bằng: văn bản {documentRef} ({assigneeName} {role}) đã quá hạn xử lý từ {dueAt}.',
+    ],
+    smsElastic: 'assigneeName',
+  },
 } as const satisfies Record<Template, MessageTemplate>
 
 export type RenderedEmail = { version: number; subject: string; text: string; html: string }
@@ -227,13 +279,16 @@ export function renderEmail(name: Template, vars: TemplateVars): RenderedEmail {
   const subject = fill(template.subject, vars)
   if (subject === null) throw new Error(`Template ${name}: the subject needs ${template.subject}`)
   const paragraphs = template.paragraphs.filter((p) => fill(p, vars) !== null)
-  const text = [GREETING, ...paragraphs.map((p) => fill(p, vars)!), FOOTER].join('\n\n')
+  const greeting = template.greeting ?? GREETING
+  const footer = template.footer ?? FOOTER
+  if (fill(greeting, vars) === null) throw new Error(`Template ${name}: the greeting needs ${greeting}`)
+  const text = [greeting, ...paragraphs, footer].map((p) => fill(p, vars)!).join('\n\n')
   const html =
     '<!doctype html>\n<html lang="vi">\n<head><meta charset="utf-8">' +
     `<title>${escapeHtml(subject)}</title></head>\n` +
     '<body style="font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1b1b1b">\n' +
-    [GREETING, ...paragraphs].map((p) => htmlParagraph(p, vars)).join('\n') +
-    `\n<p style="color:#505a5f;font-size:13px">${escapeHtml(FOOTER)}</p>\n</body>\n</html>\n`
+    [greeting, ...paragraphs].map((p) => htmlParagraph(p, vars)).join('\n') +
+    `\n<p style="color:#505a5f;font-size:13px">${escapeHtml(footer)}</p>\n</body>\n</html>\n`
   return { version: template.version, subject, text, html }
 }
 

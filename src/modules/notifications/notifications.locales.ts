@@ -40,6 +40,9 @@ export const messages = defineMessages(
     template_result_issued: 'Phát hành kết quả điện tử',
     template_rejected: 'Hồ sơ không được giải quyết',
     template_fee_paid: 'Đã nhận phí, lệ phí',
+    template_document_due_soon: 'Văn bản sắp đến hạn xử lý',
+    template_document_overdue: 'Văn bản quá hạn xử lý',
+    aboutDocument: 'Văn bản được giao xử lý',
   },
   {
     mineTitle: 'My notifications',
@@ -79,6 +82,9 @@ export const messages = defineMessages(
     template_result_issued: 'Electronic result issued',
     template_rejected: 'Dossier refused',
     template_fee_paid: 'Fee received',
+    template_document_due_soon: 'Document due soon',
+    template_document_overdue: 'Document overdue',
+    aboutDocument: 'Document assigned',
   },
 )
 export type NotificationsKey = keyof typeof messages.vi

@@ -6,6 +6,7 @@ import { translator, type Translate } from '../../platform/i18n/index.js'
 import { PostButton } from '../../platform/views/components.js'
 import { formatDateTime } from '../../platform/views/format.js'
 import { Layout } from '../../platform/views/layout.js'
+import { documentPaths } from '../documents/index.js'
 import { dossierPaths } from '../dossiers/index.js'
 import { maskRecipient } from './notification-plan.js'
 import { messages, type NotificationsKey } from './notifications.locales.js'
@@ -44,6 +45,23 @@ function StatusTag({ row, t }: { row: NotificationRow; t: Translate<Notification
       {t(`status_${row.status}`)}
     </span>
   )
+}
+
+/** What a message is about: an applicant's dossier, or a document assigned to an official. */
+function About({ row, t }: { row: NotificationRow; t: Translate<NotificationsKey> }) {
+  if (row.dossier_code)
+    return (
+      <a href={dossierPaths.dossier(row.dossier_code)} safe>
+        {row.dossier_code}
+      </a>
+    )
+  if (row.document_id)
+    return (
+      <a href={documentPaths.document(row.document_id)} safe>
+        {t('aboutDocument')}
+      </a>
+    )
+  return ''
 }
 
 export function notificationsRoutes(notifications: NotificationsService) {
@@ -86,9 +104,7 @@ export function notificationsRoutes(notifications: NotificationsService) {
                   <tr data-id={row.id}>
                     <td safe>{formatDateTime(row.created_at, ctx.lang)}</td>
                     <td>
-                      <a href={dossierPaths.dossier(row.dossier_code)} safe>
-                        {row.dossier_code}
-                      </a>
+                      <About row={row} t={t} />
                     </td>
                     <td>
                       <details>
@@ -200,9 +216,7 @@ export function notificationsRoutes(notifications: NotificationsService) {
                   <tr data-id={row.id} data-status={row.status}>
                     <td safe>{formatDateTime(row.created_at, ctx.lang)}</td>
                     <td>
-                      <a href={dossierPaths.dossier(row.dossier_code)} safe>
-                        {row.dossier_code}
-                      </a>
+                      <About row={row} t={t} />
                     </td>
                     <td safe>{t(`template_${row.template}` as NotificationsKey)}</td>
                     <td

@@ -1,21 +1,25 @@
 import { appendAudit, type AuditContext } from '../../platform/audit/audit.js'
 import { authorize, can, type Actor } from '../../platform/auth/actor.js'
 import { Permission } from '../../platform/auth/roles.js'
-import { inTransaction } from '../../platform/db/database.js'
+import { inTransaction, type Tx } from '../../platform/db/database.js'
 import { ConflictError, NotFoundError } from '../../platform/http/errors.js'
 import { isUuid } from '../../platform/ids.js'
 import { enqueue, type JobContext, type JobsLog } from '../../platform/jobs/index.js'
 import type { Mailer } from '../../platform/mail/mailer.js'
 import type { ModuleDeps } from '../../platform/module.js'
+import type { OfficialContact } from '../identity/index.js'
 import type { OrganisationService } from '../organisation/index.js'
 import {
   Channel,
   contactOf,
+  documentReminderMessage,
   maskRecipient,
   messageFor,
   recipientsOf,
   type Contact,
+  type DocumentReminderEvent,
   type NotificationEvent,
+  type Recipient,
 } from './notification-plan.js'
 import { renderEmail, renderSms, type Template, type TemplateVars } from './notification-templates.js'
 import * as repo from './notifications.repository.js'
@@ -31,12 +35,16 @@ declare module '../../platform/jobs/queue.js' {
 
 export const SEND_QUEUE = 'notifications.send'
 export const CONSUMER = 'notifications'
+/** The outbox consumer of document reminders to officials. */
+export const DOCUMENT_CONSUMER = 'notifications.documents'
 /** Administrators of a unit (and of the province) see its messages and send failed ones again. */
 export const ADMINISTER = Permission.usersManage
 export const PAGE_SIZE = 50
 
 export type NotificationsDeps = ModuleDeps & {
   organisation: Pick<OrganisationService, 'findUnitsByIds' | 'listUnits'>
+  /** Officials' names and contacts, from the identity module (app.ts passes its officials directory). */
+  officials: { contacts(ids: readonly string[]): Promise<OfficialContact[]> }
   mailer: Mailer
   /** null: no SMS gateway configured; SMS are recorded as not sent. */
   sms: SmsSender | null
@@ -103,32 +111,92 @@ export function createNotificationsService(deps: NotificationsDeps) {
     await inTransaction(db, async (tx) => {
       if (event.topic === 'dossier.status_changed') await repo.saveContact(tx, contact, now)
       if (!message) return
-      for (const { channel, recipient, unusable } of recipients) {
-        const rendered = render(channel, message.template, message.vars)
-        if (!rendered) continue
-        const reason = unusable ?? unavailable(channel)
-        const id = await repo.insertNotification(tx, {
-          event_seq: event.seq,
-          event_topic: event.topic,
-          dossier_code: contact.dossierCode,
-          unit_id: contact.unitId,
-          user_id: contact.userId,
-          channel,
-          recipient,
-          template: message.template,
-          template_version: rendered.version,
-          subject: rendered.subject,
-          body: rendered.body,
-          html: rendered.html,
-          status: reason ? 'skipped' : 'queued',
-          last_error: reason,
-          created_at: now,
-          updated_at: now,
-          sent_at: null,
+      await writeMessages(
+        tx,
+        event,
+        {
+          dossierCode: contact.dossierCode,
+          documentId: null,
+          unitId: contact.unitId,
+          userId: contact.userId,
+        },
+        recipients,
+        message,
+        now,
+      )
+    })
+  }
+
+  /**
+   * One row and one job per channel and address, unless this event already gave one (the row's unique key);
+   * an address that cannot be used, or a channel not configured, is recorded as skipped with the reason.
+   */
+  async function writeMessages(
+    tx: Tx,
+    event: { seq: number; topic: string },
+    about: { dossierCode: string | null; documentId: string | null; unitId: string; userId: string | null },
+    recipients: readonly Recipient[],
+    message: { template: Template; vars: TemplateVars },
+    now: Date,
+  ) {
+    for (const { channel, recipient, unusable } of recipients) {
+      const rendered = render(channel, message.template, message.vars)
+      if (!rendered) continue
+      const reason = unusable ?? unavailable(channel)
+      const id = await repo.insertNotification(tx, {
+        event_seq: event.seq,
+        event_topic: event.topic,
+        dossier_code: about.dossierCode,
+        document_id: about.documentId,
+        unit_id: about.unitId,
+        user_id: about.userId,
+        channel,
+        recipient,
+        template: message.template,
+        template_version: rendered.version,
+        subject: rendered.subject,
+        body: rendered.body,
+        html: rendered.html,
+        status: reason ? 'skipped' : 'queued',
+        last_error: reason,
+        created_at: now,
+        updated_at: now,
+        sent_at: null,
+      })
+      if (id && !reason) {
+        await enqueue(tx, SEND_QUEUE, { id }, { singletonKey: `${event.seq}:${channel}:${recipient}` })
+      }
+    }
+  }
+
+  /**
+   * The consumer of document reminders: each official named in the event gets the reminder by e-mail and SMS
+   * at the addresses on their account (officials no longer active are left out). Re-delivery adds nothing.
+   */
+  async function consumeDocumentReminder(event: DocumentReminderEvent): Promise<void> {
+    const now = clock()
+    const people = await deps.officials.contacts(event.payload.recipients)
+    if (people.length === 0) return
+    const [unit] = await deps.organisation.findUnitsByIds([event.payload.unitId])
+    const unitName = unit?.name ?? 'đơn vị'
+    await inTransaction(db, async (tx) => {
+      for (const person of people) {
+        const message = documentReminderMessage(event, person.fullName, unitName, {
+          publicUrl: config.publicUrl,
         })
-        if (id && !reason) {
-          await enqueue(tx, SEND_QUEUE, { id }, { singletonKey: `${event.seq}:${channel}:${recipient}` })
-        }
+        await writeMessages(
+          tx,
+          event,
+          {
+            dossierCode: null,
+            documentId: event.payload.documentId,
+            unitId: event.payload.unitId,
+            userId: person.id,
+          },
+          recipientsOf(person),
+          message,
+          now,
+        )
       }
     })
   }
@@ -243,7 +311,7 @@ export function createNotificationsService(deps: NotificationsDeps) {
     })
   }
 
-  return { consume, deliver, listMine, listForAdministrator, retry }
+  return { consume, consumeDocumentReminder, deliver, listMine, listForAdministrator, retry }
 }
 
 export type NotificationsService = ReturnType<typeof createNotificationsService>

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely'
+import type { ColumnType, Generated } from 'kysely'
 import type { Channel } from './notification-plan.js'
 
 export const NotificationStatus = {
@@ -16,7 +16,10 @@ export type NotificationTables = {
     id: Generated<string>
     event_seq: number
     event_topic: string
-    dossier_code: string
+    /** The dossier an applicant is told about; null for a message to an official about a document. */
+    dossier_code: string | null
+    /** The document an official is reminded of (migration 0026); null for dossier messages. */
+    document_id: ColumnType<string | null, string | null | undefined, string | null>
     unit_id: string
     user_id: string | null
     channel: Channel

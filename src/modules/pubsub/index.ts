@@ -3,7 +3,7 @@ import type { Jobs, JobsLog } from '../../platform/jobs/index.js'
 import type { ModuleDeps } from '../../platform/module.js'
 import type { OrganisationService } from '../organisation/index.js'
 import type { SsoService } from '../sso/index.js'
-import { createDeliveryHandler, sweepDeliveries } from './pubsub.delivery.js'
+import { createDeliveryHandler, purgeExpiredEvents, sweepDeliveries } from './pubsub.delivery.js'
 import { platformEventsConsumer, PLATFORM_TOPICS, type PlatformTopic } from './pubsub.platform-events.js'
 import { pubsubApi } from './pubsub.api.js'
 import { SYSTEM_API_PREFIX } from './pubsub.paths.js'
@@ -79,6 +79,10 @@ export function createPubsubModule(deps: PubsubModuleDeps) {
   )
   jobs.runner.every('pubsub.sweep', 5_000, async () => {
     await sweepDeliveries(deps.db)
+  })
+  jobs.runner.every('pubsub.retention', 10 * 60_000, async () => {
+    const before = new Date(deps.clock().getTime() - config.pubsubRetentionDays * 86_400_000)
+    await purgeExpiredEvents(deps.db, before)
   })
   const consumer = platformEventsConsumer(service, deps.organisation)
   jobs.outbox.subscribe<PlatformTopic>(consumer.name, consumer.topics, consumer.handle)

@@ -38,6 +38,9 @@ const TopicSchema = Type.Object({
   description: Type.String(),
   payloadSchema: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
   publishers: Type.Array(Type.String()),
+  subscribers: Type.Union([Type.Array(Type.String()), Type.Null()], {
+    description: 'Chỉ các hệ thống này được đăng ký nhận; null: không giới hạn',
+  }),
   platform: Type.Boolean({ description: 'Sự kiện do chính nền tảng phát (hồ sơ, văn bản)' }),
   headPosition: Type.Integer(),
 })
@@ -71,6 +74,7 @@ const topicJson = (row: TopicRow) => ({
   description: row.description,
   payloadSchema: (row.payload_schema as object | null) ?? null,
   publishers: row.publishers,
+  subscribers: row.subscribers,
   platform: row.platform,
   headPosition: Number(row.last_position),
 })
@@ -278,6 +282,7 @@ export function pubsubApi(pubsub: PubsubService) {
         Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
       ),
       publishers: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 200 })),
+      subscribers: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 200 })),
     })
 
     app.post(

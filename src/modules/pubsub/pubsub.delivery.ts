@@ -121,6 +121,11 @@ export function createDeliveryHandler({ db, secretKey, timeoutMs, service, log }
     // Delivered, dead or re-queued by another job in the meantime: nothing to do.
     if (!row || row.state !== DeliveryState.queued) return
     const attempt = row.attempts + 1
+    // Taken off the topic's list of subscribers since: never sent, and no point retrying.
+    if (row.subscribers !== null && !row.subscribers.includes(row.client_id)) {
+      await close(row, DeliveryState.dead, attempt, null, 'Hệ thống không còn được nhận loại sự kiện này')
+      return
+    }
     let status: number | null = null
     let failure: string | null = null
     try {
@@ -180,6 +185,32 @@ export function createDeliveryHandler({ db, secretKey, timeoutMs, service, log }
  * promotion cannot happen, but a job the runner gave up on without calling the handler can), and re-enqueues
  * deliveries queued for long without a live job (the singleton key makes that a no-op when one exists).
  */
+/**
+ * Retention: removes events published before `before` that nobody is owed any more — every delivery of them
+ * delivered (none waiting, queued or dead) and every active pull subscription of their topic acknowledged past
+ * them — with their deliveries, at most `limit` per call, in one statement. Replaying (seek) from before the oldest
+ * kept event starts at the oldest kept one.
+ */
+export async function purgeExpiredEvents(db: Db, before: Date, limit = 1000): Promise<number> {
+  const result = await sql<{ id: string }>`
+    with doomed as (
+      select e.id from pubsub_events e
+      where e.published_at < ${before}
+        and not exists (
+          select 1 from pubsub_deliveries d where d.event_id = e.id and d.state <> 'delivered')
+        and not exists (
+          select 1 from pubsub_subscriptions s
+          where s.topic = e.topic and s.mode = 'pull' and s.disabled_at is null and s.acked_position < e.position)
+      order by e.published_at
+      limit ${limit}
+    ), deliveries as (
+      delete from pubsub_deliveries d using doomed where d.event_id = doomed.id
+    )
+    delete from pubsub_events e using doomed where e.id = doomed.id
+    returning e.id`.execute(db)
+  return result.rows.length
+}
+
 export async function sweepDeliveries(db: Db): Promise<number> {
   const stuck = await sql<{ subscription_id: string; topic: string; max_attempts: number }>`
     select distinct d.subscription_id, s.topic, s.max_attempts

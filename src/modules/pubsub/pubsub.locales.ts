@@ -16,6 +16,9 @@ export const messages = defineMessages(
     payloadSchemaHint: 'Không bắt buộc. Sự kiện có nội dung không khớp lược đồ bị từ chối (422).',
     publishers: 'Hệ thống được phép phát (client_id)',
     publishersHint: 'Mỗi dòng một client_id của ứng dụng hệ thống đã đăng ký đăng nhập một lần.',
+    subscribers: 'Chỉ các hệ thống này được đăng ký nhận (client_id)',
+    subscribersHint:
+      'Không bắt buộc. Mỗi dòng một client_id; để trống thì quản trị đăng ký cho hệ thống nào cũng được.',
     platform: 'Loại sự kiện của nền tảng (hồ sơ, văn bản do nền tảng tự phát)',
     kind: 'Loại',
     kindPlatform: 'Của nền tảng',
@@ -96,6 +99,8 @@ export const messages = defineMessages(
     payloadSchemaHint: 'Optional. Events whose payload does not match are refused (422).',
     publishers: 'Systems allowed to publish (client_id)',
     publishersHint: 'One client_id of a registered system application per line.',
+    subscribers: 'Only these systems may subscribe (client_id)',
+    subscribersHint: 'Optional. One client_id per line; empty: an administrator may subscribe any system.',
     platform: 'Platform event type (dossiers, documents, published by the platform)',
     kind: 'Kind',
     kindPlatform: 'Platform',

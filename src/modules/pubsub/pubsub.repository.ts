@@ -76,7 +76,7 @@ export function listSubscriptions(q: Queryable, filter: { topic?: string; client
   return query.orderBy('topic').orderBy('created_at').execute()
 }
 
-/** Subscriptions that get a delivery row for each new event of the topic. */
+/** Subscriptions that get a delivery row for each new event of the topic (only allowed subscribers). */
 export function pushTargets(q: Queryable, topic: string) {
   return t(q)
     .selectFrom('pubsub_subscriptions')
@@ -84,6 +84,10 @@ export function pushTargets(q: Queryable, topic: string) {
     .where('topic', '=', topic)
     .where('disabled_at', 'is', null)
     .where('mode', 'in', ['push', 'internal'])
+    .where(
+      sql<boolean>`(select tp.subscribers is null or pubsub_subscriptions.client_id = any(tp.subscribers)
+        from pubsub_topics tp where tp.name = pubsub_subscriptions.topic)`,
+    )
     .execute()
 }
 
@@ -152,7 +156,9 @@ export function loadDelivery(q: Queryable, id: number) {
     .selectFrom('pubsub_deliveries as d')
     .innerJoin('pubsub_subscriptions as s', 's.id', 'd.subscription_id')
     .innerJoin('pubsub_events as e', 'e.id', 'd.event_id')
+    .innerJoin('pubsub_topics as tp', 'tp.name', 's.topic')
     .select([
+      'tp.subscribers',
       'd.id',
       'd.state',
       'd.attempts',

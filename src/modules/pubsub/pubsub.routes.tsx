@@ -205,6 +205,17 @@ export function pubsubRoutes(pubsub: PubsubService) {
             error={errors?.publishers}
           />
         )}
+        {existing?.platform && existing.subscribers !== null ? (
+          <p id="subscribers" safe>{`${t('subscribers')}: ${existing.subscribers.join(', ')}`}</p>
+        ) : (
+          <TextArea
+            name="subscribers"
+            label={t('subscribers')}
+            hint={t('subscribersHint')}
+            value={values.subscribers}
+            error={errors?.subscribers}
+          />
+        )}
         {existing ? (
           ''
         ) : (
@@ -283,6 +294,7 @@ export function pubsubRoutes(pubsub: PubsubService) {
       description: topic.description,
       payloadSchema: topic.payload_schema ? JSON.stringify(topic.payload_schema, null, 2) : '',
       publishers: topic.publishers.join('\n'),
+      subscribers: (topic.subscribers ?? []).join('\n'),
     })
 
     app.get(paths.topicRoute, async (request, reply) => {

@@ -86,7 +86,14 @@ export type TopicInput = {
   description: string
   payloadSchema: object | null
   publishers: string[]
+  /** The only clients that may subscribe; null: any client an administrator subscribes. */
+  subscribers: string[] | null
   platform: boolean
+}
+
+/** Whether a client may subscribe to (and receive from) a topic: its list, when it has one, names it. */
+export function mayReceive(topic: Pick<repo.TopicRow, 'subscribers'>, clientId: string): boolean {
+  return topic.subscribers === null || topic.subscribers.includes(clientId)
 }
 
 export type SubscriptionInput = {
@@ -186,8 +193,19 @@ export function createPubsubService(deps: PubsubDeps, platformTopics: Record<str
         errors.publishers = `Không có ứng dụng (client_id) đã đăng ký: ${unknown.join(', ')}.`
       }
     }
+    // Who may subscribe: kept as it is when the form does not send the field; an empty list is no limit.
+    let subscribers = existing ? existing.subscribers : null
+    if (raw.subscribers !== undefined && !(existing?.platform && existing.subscribers !== null)) {
+      const listed = listOf(raw.subscribers)
+      const unknown: string[] = []
+      for (const id of listed) if (!(await clients.find(id))) unknown.push(id)
+      if (unknown.length > 0) {
+        errors.subscribers = `Không có ứng dụng (client_id) đã đăng ký: ${unknown.join(', ')}.`
+      }
+      subscribers = listed.length > 0 ? listed : null
+    }
     if (Object.keys(errors).length > 0) throw new ValidationError(errors)
-    return { name, description, payloadSchema, publishers, platform }
+    return { name, description, payloadSchema, publishers, subscribers, platform }
   }
 
   async function createTopic(actor: Actor | null, ctx: AuditContext, raw: Record<string, unknown>) {
@@ -204,6 +222,7 @@ export function createPubsubService(deps: PubsubDeps, platformTopics: Record<str
           description: input.description,
           payload_schema: input.payloadSchema === null ? null : JSON.stringify(input.payloadSchema),
           publishers: input.publishers,
+          subscribers: input.subscribers,
           platform: input.platform,
         })
         .returningAll()
@@ -212,7 +231,11 @@ export function createPubsubService(deps: PubsubDeps, platformTopics: Record<str
         action: 'lgsp.topic_created',
         objectType: 'pubsub_topic',
         objectId: row.name,
-        details: { publishers: input.publishers, schema: input.payloadSchema !== null },
+        details: {
+          publishers: input.publishers,
+          subscribers: input.subscribers,
+          schema: input.payloadSchema !== null,
+        },
       })
       return row
     })
@@ -234,6 +257,7 @@ export function createPubsubService(deps: PubsubDeps, platformTopics: Record<str
           description: input.description,
           payload_schema: input.payloadSchema === null ? null : JSON.stringify(input.payloadSchema),
           publishers: input.publishers,
+          subscribers: input.subscribers,
           updated_at: new Date(),
         })
         .where('name', '=', name)
@@ -243,7 +267,11 @@ export function createPubsubService(deps: PubsubDeps, platformTopics: Record<str
         action: 'lgsp.topic_updated',
         objectType: 'pubsub_topic',
         objectId: name,
-        details: { publishers: input.publishers, schema: input.payloadSchema !== null },
+        details: {
+          publishers: input.publishers,
+          subscribers: input.subscribers,
+          schema: input.payloadSchema !== null,
+        },
       })
       return row
     })
@@ -258,6 +286,33 @@ export function createPubsubService(deps: PubsubDeps, platformTopics: Record<str
         .onConflict((oc) => oc.column('name').doNothing())
         .execute()
     }
+  }
+
+  /**
+   * A topic only the platform publishes to, for a fixed set of subscribers (one agency's edXML packages):
+   * created when missing; its list of allowed subscribers follows `subscribers`, and no system may publish
+   * to it. Written only when something changes, so calling it before each publish costs one read.
+   */
+  async function ensureTopic(name: string, description: string, subscribers: readonly string[]) {
+    if (!TOPIC_NAME.test(name)) throw new Error(`pubsub: invalid topic name ${name}`)
+    const list = [...new Set(subscribers)].sort()
+    const existing = await repo.findTopic(db, name)
+    const same =
+      existing?.platform &&
+      existing.publishers.length === 0 &&
+      JSON.stringify([...(existing.subscribers ?? [])].sort()) === JSON.stringify(list) &&
+      existing.subscribers !== null
+    if (same) return existing
+    return t(db)
+      .insertInto('pubsub_topics')
+      .values({ name, description, platform: true, publishers: [], subscribers: list })
+      .onConflict((oc) =>
+        oc
+          .column('name')
+          .doUpdateSet({ platform: true, publishers: [], subscribers: list, updated_at: new Date() }),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow()
   }
 
   // Publishing.
@@ -394,6 +449,9 @@ export function createPubsubService(deps: PubsubDeps, platformTopics: Record<str
     const client = clientId ? await clients.find(clientId) : undefined
     if (!client) errors.clientId = 'Nhập client_id của một ứng dụng đã đăng ký đăng nhập một lần.'
     else if (client.disabled) errors.clientId = `Ứng dụng "${clientId}" đã bị vô hiệu hóa.`
+    else if (topic && !mayReceive(topic, clientId)) {
+      errors.clientId = `Loại sự kiện "${topic.name}" chỉ dành cho ${topic.subscribers!.join(', ')}; ứng dụng "${clientId}" không được đăng ký nhận.`
+    }
     const mode = text(raw.mode)
     if (mode !== SubscriptionMode.push && mode !== SubscriptionMode.pull) {
       errors.mode = 'Chọn cách nhận: đẩy đến địa chỉ webhook (push) hoặc hệ thống tự lấy (pull).'
@@ -472,6 +530,13 @@ export function createPubsubService(deps: PubsubDeps, platformTopics: Record<str
       )
     }
     if (row.disabled_at) throw new ConflictError('Đăng ký nhận sự kiện này đã bị vô hiệu hóa.')
+    if (!mayReceive(await getTopic(row.topic), client.clientId)) {
+      throw new ForbiddenError(
+        'lgsp.pubsub.subscription',
+        null,
+        `Hệ thống "${client.clientId}" không còn được nhận loại sự kiện "${row.topic}".`,
+      )
+    }
     return row
   }
 
@@ -752,6 +817,7 @@ export function createPubsubService(deps: PubsubDeps, platformTopics: Record<str
     createTopic,
     updateTopic,
     ensurePlatformTopics,
+    ensureTopic,
     publish,
     publishPlatform,
     createSubscription,

@@ -21,6 +21,8 @@ export type PubsubTables = {
     description: Generated<string>
     payload_schema: unknown
     publishers: Generated<string[]>
+    /** The only clients that may subscribe; null: any client an administrator subscribes (migration 0027). */
+    subscribers: Generated<string[] | null>
     platform: Generated<boolean>
     last_position: Generated<number>
     created_at: Generated<Date>

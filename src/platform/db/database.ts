@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto'
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
@@ -34,7 +35,7 @@ export class DataDirLockedError extends Error {
 }
 
 // The embedded engine must be given its extensions on every open, or functions built on them fail later.
-export const PGLITE_EXTENSIONS = { pg_trgm, unaccent, pgcrypto }
+export const PGLITE_EXTENSIONS = { pg_trgm, unaccent, pgcrypto, btree_gin }
 
 // The same value types as through pg below: a date column is its 'YYYY-MM-DD' text, int8 a number.
 export const PGLITE_PARSERS = {

@@ -107,7 +107,12 @@ export const httpKernel = fp<HttpKernelOptions>(
           imgSrc: ["'self'", 'data:'],
           fontSrc: ["'self'"],
           connectSrc: ["'self'"],
-          formAction: ["'self'"],
+          // Signing out sends the form's redirect on to the outside identity provider's end-session endpoint,
+          // and browsers check form-action along the redirects of a submission.
+          formAction: [
+            "'self'",
+            ...(config.externalOidc ? [new URL(config.externalOidc.issuer).origin] : []),
+          ],
           frameAncestors: ["'none'"],
           objectSrc: ["'none'"],
           baseUri: ["'self'"],
