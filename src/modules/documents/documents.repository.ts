@@ -481,10 +481,11 @@ type Branches = Awaited<ReturnType<typeof branchesOf>>
 type FirstPassRow = Position & { branch: string; hit: boolean; rn: number }
 
 /**
- * First pass: every branch walks its index newest first, tests each row, and stops at `limit` hits or after
- * `budget` rows. It returns the hits and, for a branch stopped by its budget, the last row it read.
+ * A walk: every branch reads its index newest first, tests each row, and stops at `limit` hits or after
+ * `budget` rows; it returns its hits and, when its budget stopped it, the last row it read. The branches of a
+ * kind run per unit in one lateral join, so planning does not grow with the number of units.
  */
-async function firstPass(
+async function walk(
   q: Queryable,
   { registers, assigned }: Branches,
   f: SearchFilter,
@@ -494,7 +495,7 @@ async function firstPass(
   const test = sql<boolean>`${filtersOn('s', f)} and ${wordsOn('s', f.tsquery)}`
   // The rows a branch reads, numbered; kept: the hits, and the row at the budget, up to `limit` of them.
   const scan = (source: RawBuilder<unknown>, hit: RawBuilder<boolean>) => sql`
-    select w.id, w.at, w.hit, w.rn from (
+    select w.id, w.received_at, w.at, w.hit, w.rn from (
       select s.id, s.received_at, ${atText('s.received_at')} as at, ${hit} as hit,
         row_number() over (order by s.received_at desc, s.id desc) as rn
       from (${source}) s) w
@@ -503,9 +504,9 @@ async function firstPass(
     limit ${f.limit}`
   const columns = sql`d.restricted, d.search, d.register_id, d.type_code, d.status, d.issued_on,
     d.issuer_code, d.issuer_name`
-  const branches: RawBuilder<unknown>[] = []
+  const parts: RawBuilder<unknown>[] = []
   if (registers.length > 0) {
-    branches.push(sql`
+    parts.push(sql`
       select 'register:' || u.id as branch, b.* from ${registerValues(registers)}
       cross join lateral (${scan(
         sql`select d.id, d.received_at, ${columns} from documents d
@@ -516,20 +517,25 @@ async function firstPass(
   }
   for (const kind of ['user', 'unit'] as const) {
     const pairs = assigned.filter((p) => p.kind === kind)
-    if (pairs.length === 0) continue
-    // Each document once (a person may hold two assignments on one), newest first; the document row by row.
-    branches.push(sql`
-      select ${`${kind}:`} || p.assignee || ':' || p.unit as branch, b.* from ${assignedValues(pairs)}
-      cross join lateral (${scan(
-        sql`select a.document_id as id, a.document_received_at as received_at, d.*
-          from (select distinct a.document_received_at, a.document_id from document_assignments a
-                where ${ofPair(kind)} and ${afterOn('a.document_received_at', 'a.document_id', cursor)}
-                order by a.document_received_at desc, a.document_id desc limit ${budget}) a
-          cross join lateral (select ${columns} from documents d where d.id = a.document_id) d`,
-        sql`(p.all_docs or not s.restricted) and ${test}`,
-      )}) b`)
+    if (pairs.length > 0) {
+      // Each document once (a person may hold two assignments on one), newest first; the document row by row.
+      parts.push(sql`
+        select ${`${kind}:`} || p.assignee || ':' || p.unit as branch, b.* from ${assignedValues(pairs)}
+        cross join lateral (${scan(
+          sql`select a.document_id as id, a.document_received_at as received_at, d.*
+            from (select distinct a.document_received_at, a.document_id from document_assignments a
+                  where ${ofPair(kind)} and ${afterOn('a.document_received_at', 'a.document_id', cursor)}
+                  order by a.document_received_at desc, a.document_id desc limit ${budget}) a
+            cross join lateral (select ${columns} from documents d where d.id = a.document_id) d`,
+          sql`(p.all_docs or not s.restricted) and ${test}`,
+        )}) b`)
+    }
   }
-  const result = await sql<FirstPassRow>`${sql.join(branches, sql` union all `)}`.execute(q)
+  const all = sql.join(
+    parts.map((part) => sql`(${part})`),
+    sql` union all `,
+  )
+  const result = await sql<FirstPassRow>`select m.branch, m.id, m.at, m.hit, m.rn from (${all}) m`.execute(q)
   return result.rows.map((r) => ({ ...r, rn: Number(r.rn) }))
 }
 
@@ -651,13 +657,14 @@ function settle(rows: FirstPassRow[], budget: number, limit: number) {
     const known = stops.get(row.branch)
     if (stopped && (!known || byNewest(row, known) > 0)) stops.set(row.branch, row)
   }
-  const stop = [...stops.values()].sort(byNewest)[0]
   let hits = 0
   let read = 0
   for (const [branch, row] of stops) {
+    if (row.rn !== budget) continue
     hits += hitsOf.get(branch) ?? 0
     read += row.rn
   }
+  const stop = [...stops.values()].sort(byNewest)[0]
   return {
     certain: rows.filter((r) => r.hit && (!stop || byNewest(r, stop) <= 0)),
     stop: stop && { at: stop.at, id: stop.id },
@@ -687,9 +694,9 @@ async function search(q: Queryable, scope: Scope, f: SearchFilter, passes: Searc
   // it; else (or then) the word indexes for the rest.
   let budget = share(passes.probeRows, passes.branchRows)
   let settled = false
-  for (let walk = 1; walk <= 2; walk++) {
+  for (let round = 1; round <= 2; round++) {
     const need = limit - page.size
-    const rows = await firstPass(q, branches, { ...f, limit: need }, cursor, budget)
+    const rows = await walk(q, branches, { ...f, limit: need }, cursor, budget)
     const { certain, stop, density } = settle(rows, budget, need)
     take(certain)
     cursor = stop
