@@ -12,22 +12,28 @@ let font: Buffer | undefined
 const regularFont = () => (font ??= readFileSync(join(fontDir, 'DejaVuSans.ttf')))
 
 /**
- * A draft's PDF must open (no password), and carry no signature: the unit's signature goes on when the
- * clerk issues it, and a file signed elsewhere cannot take a second one yet. A signature that does not
- * check out means the file was altered after signing, and is refused as such.
+ * A draft's PDF must open (no password). It may already carry signatures — the leader's own, made with their
+ * certificate outside the platform (a USB token, remote signing) — if every one of them checks out and chains to
+ * a CA the platform trusts (`trustAnchors`): the unit's signature is then appended when the clerk issues it,
+ * leaving them valid. A signature that does not check out means the file was altered after signing.
  */
-export async function checkDraftPdf(bytes: Buffer, field = 'file'): Promise<void> {
-  const check = verifyPdf(bytes, [])
+export async function checkDraftPdf(bytes: Buffer, trustAnchors: string[], field = 'file'): Promise<void> {
+  const check = verifyPdf(bytes, trustAnchors)
   if (check.signed) {
-    const broken = check.signatures.some((s) => !s.valid || !s.intact)
-    throw new ValidationError(
-      {
-        [field]: broken
-          ? 'Tệp PDF có chữ ký số không hợp lệ: tệp đã bị sửa sau khi ký. Hãy tải lên bản gốc chưa ký.'
-          : 'Tệp PDF đã được ký số. Dự thảo phải là tệp chưa ký: chữ ký số của đơn vị được đặt khi văn thư phát hành.',
-      },
-      broken ? 'Tệp PDF đã bị sửa sau khi ký.' : 'Tệp PDF đã được ký số.',
+    const broken = check.signatures.some(
+      (s) => !s.valid || !s.intact || !(s.coversWholeDocument || s.laterSigned),
     )
+    const untrusted = check.signatures.find((s) => !s.trusted)
+    if (broken || untrusted) {
+      throw new ValidationError(
+        {
+          [field]: broken
+            ? 'Tệp PDF có chữ ký số không hợp lệ: tệp đã bị sửa sau khi ký. Hãy tải lên bản gốc.'
+            : `Chữ ký số của ${untrusted!.signerName ?? 'người ký'} trên tệp PDF dùng chứng thư số không do tổ chức chứng thực được hệ thống tin cậy cấp (hoặc chứng thư đã hết hiệu lực khi ký). Hãy ký bằng chứng thư số hợp lệ hoặc tải lên bản chưa ký.`,
+        },
+        broken ? 'Tệp PDF đã bị sửa sau khi ký.' : 'Chữ ký số trên tệp PDF không được tin cậy.',
+      )
+    }
   }
   try {
     const doc = await PDFDocument.load(bytes, { updateMetadata: false })
@@ -53,7 +59,9 @@ export function vietnameseDate(iso: string): string {
 
 /**
  * The issued original: the number, notation and date written at the top right of the first page, then the
- * unit's PAdES signature over the whole file.
+ * unit's PAdES signature over the whole file. A draft the leader signed already keeps its bytes and signature:
+ * the stamp and the unit's signature go in an incremental update after it (NĐ 30/2020: the person's signature,
+ * then the organisation's).
  */
 export async function stampAndSign(
   draft: Buffer,
@@ -61,20 +69,23 @@ export async function stampAndSign(
   signer: PdfSigner,
   info: { reason: string; signerName: string },
 ): Promise<Buffer> {
+  const write = async (doc: PDFDocument) => {
+    doc.registerFontkit(fontkit)
+    const regular = await doc.embedFont(regularFont(), { subset: true })
+    const page = doc.getPage(0)
+    const { width, height } = page.getSize()
+    const lines = [`Số: ${stamp.code}`, `${stamp.place}, ${vietnameseDate(stamp.issuedOn)}`]
+    const size = 9
+    lines.forEach((line, index) => {
+      const x = width - 28 - regular.widthOfTextAtSize(line, size)
+      page.drawText(line, { x, y: height - 20 - index * 12, size, font: regular, color: rgb(0.6, 0, 0) })
+    })
+    doc.setTitle(stamp.title)
+    doc.setLanguage('vi-VN')
+  }
+  const signature = { reason: info.reason, location: stamp.place, signerName: info.signerName }
+  if (verifyPdf(draft, []).signed) return Buffer.from(await signer.signAppending(draft, signature, write))
   const doc = await PDFDocument.load(draft, { updateMetadata: false })
-  doc.registerFontkit(fontkit)
-  const regular = await doc.embedFont(regularFont(), { subset: true })
-  const page = doc.getPage(0)
-  const { width, height } = page.getSize()
-  const lines = [`Số: ${stamp.code}`, `${stamp.place}, ${vietnameseDate(stamp.issuedOn)}`]
-  const size = 9
-  lines.forEach((line, index) => {
-    const x = width - 28 - regular.widthOfTextAtSize(line, size)
-    page.drawText(line, { x, y: height - 20 - index * 12, size, font: regular, color: rgb(0.6, 0, 0) })
-  })
-  doc.setTitle(stamp.title)
-  doc.setLanguage('vi-VN')
-  return Buffer.from(
-    await signer.sign(doc, { reason: info.reason, location: stamp.place, signerName: info.signerName }),
-  )
+  await write(doc)
+  return Buffer.from(await signer.sign(doc, signature))
 }

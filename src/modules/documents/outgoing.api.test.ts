@@ -206,7 +206,7 @@ describe('drafts', () => {
     expect(count.rows[0]!.n).toBe(0)
   })
 
-  it('refuses a draft file that is not a PDF, that is already signed, or that was altered after signing', async () => {
+  it('refuses a draft file that is not a PDF, signed under a CA the platform does not trust, or altered after signing', async () => {
     const id = (await api('chuyenvien.sokhcn', 'POST', '/documents/outgoing', draft())).json().id
     const png = await uploadFile('chuyenvien.sokhcn', id, samplePng(), 'anh.png')
     expect(png.statusCode).toBe(422)
@@ -223,7 +223,9 @@ describe('drafts', () => {
     )
     const already = await uploadFile('chuyenvien.sokhcn', id, signed)
     expect(already.statusCode).toBe(422)
-    expect(already.json().error.details.fields.file).toContain('Tệp PDF đã được ký số')
+    expect(already.json().error.details.fields.file).toContain(
+      'Chữ ký số của Văn phòng Chính phủ trên tệp PDF dùng chứng thư số không do tổ chức chứng thực được hệ thống tin cậy cấp',
+    )
     // Change one byte inside the signed range: the signature no longer matches.
     const tampered = Buffer.from(signed)
     const at = tampered.indexOf('Dự thảo') >= 0 ? tampered.indexOf('/Producer') : 200

@@ -412,7 +412,7 @@ export function createOutgoingService(deps: OutgoingDeps) {
     try {
       if (stored.mime !== 'application/pdf')
         throw new ValidationError({ file: 'Tệp dự thảo phải là tệp PDF.' }, 'Tệp dự thảo phải là tệp PDF.')
-      await checkDraftPdf(await bytesOf(await store.get(stored.key)))
+      await checkDraftPdf(await bytesOf(await store.get(stored.key)), await signing.trustAnchors())
       return stored
     } catch (error) {
       await discard([stored])

@@ -1,5 +1,3 @@
-import { readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
@@ -33,6 +31,7 @@ const messages = defineMessages(
     reason: 'Nội dung',
     intact: 'Nội dung được ký còn nguyên vẹn',
     whole: 'Chữ ký bao trùm toàn bộ tệp',
+    laterSigned: 'Không — phần thêm sau được chữ ký tiếp theo bao trùm',
     trusted: 'Chứng thư số được tin cậy',
     yes: 'Có',
     no: 'Không',
@@ -57,6 +56,7 @@ const messages = defineMessages(
     reason: 'Reason',
     intact: 'Signed content unchanged',
     whole: 'Signature covers the whole file',
+    laterSigned: 'No — what was added later is covered by the next signature',
     trusted: 'Certificate trusted',
     yes: 'Yes',
     no: 'No',
@@ -66,10 +66,16 @@ const messages = defineMessages(
   },
 )
 
-/** A signature counts only when it is right, unchanged, covers the whole file and chains to a trusted CA. */
+/**
+ * A signature counts only when it is right, unchanged, chains to a trusted CA, and covers the whole file or
+ * was followed by a later signature that does (a second signature appended to the file).
+ */
 export function acceptable(result: VerifyResult): boolean {
   return (
-    result.signed && result.signatures.every((s) => s.valid && s.intact && s.coversWholeDocument && s.trusted)
+    result.signed &&
+    result.signatures.every(
+      (s) => s.valid && s.intact && (s.coversWholeDocument || s.laterSigned) && s.trusted,
+    )
   )
 }
 
@@ -96,21 +102,9 @@ async function readAll(stream: Readable, max: number): Promise<Buffer> {
 export function createVerificationModule(deps: { config: Config; signing: SigningKeys }) {
   const { config, signing } = deps
 
-  async function trustAnchors(): Promise<string[]> {
-    const anchors: string[] = []
-    const trial = await signing.testCaPem()
-    if (trial) anchors.push(trial)
-    const dir = join(config.signingDir, 'trusted')
-    const names = await readdir(dir).catch(() => [] as string[])
-    for (const name of names.filter((n) => n.endsWith('.pem')).sort()) {
-      anchors.push(await readFile(join(dir, name), 'utf8'))
-    }
-    return anchors
-  }
-
   async function verify(bytes: Buffer) {
     if (bytes.length === 0) throw new ValidationError({ file: 'Chọn một tệp PDF.' })
-    return verifyPdf(bytes, await trustAnchors())
+    return verifyPdf(bytes, await signing.trustAnchors())
   }
 
   async function readUpload(request: FastifyRequest): Promise<Buffer> {
@@ -187,7 +181,14 @@ export function createVerificationModule(deps: { config: Config; signing: Signin
                           ['signedAt', formatDateTime(s.signedAt, ctx.lang)],
                           ['reason', s.reason ?? ''],
                           ['intact', yesNo(s.intact && s.valid)],
-                          ['whole', yesNo(s.coversWholeDocument)],
+                          [
+                            'whole',
+                            s.coversWholeDocument
+                              ? yesNo(true)
+                              : s.laterSigned
+                                ? t('laterSigned')
+                                : yesNo(false),
+                          ],
                           ['trusted', yesNo(s.trusted)],
                         ] as const
                       ).map(([key, value]) => (
@@ -241,6 +242,7 @@ export function createVerificationModule(deps: { config: Config; signing: Signin
         valid: Type.Boolean(),
         intact: Type.Boolean(),
         coversWholeDocument: Type.Boolean(),
+        laterSigned: Type.Boolean(),
         trusted: Type.Boolean(),
         signerName: Type.Union([Type.String(), Type.Null()]),
         organisation: Type.Union([Type.String(), Type.Null()]),

@@ -1,6 +1,7 @@
 export {
   AlreadySignedError,
   describeCertificate,
+  UnreadablePdfError,
   P12PdfSigner,
   PadesPdfSigner,
   SigningKeyUnreadableError,

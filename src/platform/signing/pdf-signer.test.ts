@@ -7,7 +7,14 @@ import { PDFDict, PDFDocument, PDFHexString, PDFName, PDFString } from 'pdf-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pdfsig, pdfText, skipWithoutPoppler } from '../../../test/pdf.js'
 import { PdfWriter } from '../pdf/pdf.js'
-import { AlreadySignedError, P12PdfSigner, SigningKeys, verifyPdf, type PdfSigner } from './index.js'
+import {
+  AlreadySignedError,
+  UnreadablePdfError,
+  P12PdfSigner,
+  SigningKeys,
+  verifyPdf,
+  type PdfSigner,
+} from './index.js'
 import { toP12 } from './p12.js'
 import { createTestCa, createUnitCertificate } from './test-certificates.js'
 
@@ -73,6 +80,7 @@ describe('signing a PDF with a unit certificate', () => {
         valid: true,
         intact: true,
         coversWholeDocument: true,
+        laterSigned: false,
         trusted: true,
         signerName: UNIT_NAME,
         organisation: UNIT_CODE,
@@ -173,13 +181,113 @@ describe('signing a PDF with a unit certificate', () => {
     expect(await signatureEntry(result, 'Reason')).toBe('Ký số văn bản')
   })
 
-  it('refuses to sign a PDF that is already signed, which rewriting would break', async () => {
-    await expect(signer.sign(signed, { reason: 'Ký lần hai', location: 'Cao Bằng' })).rejects.toBeInstanceOf(
+  it('refuses to sign again a pdf-lib document that is already signed, which saving would break', async () => {
+    const doc = await PDFDocument.load(signed)
+    await expect(signer.sign(doc, { reason: 'Ký lần hai', location: 'Cao Bằng' })).rejects.toBeInstanceOf(
       AlreadySignedError,
     )
-    const doc = await PDFDocument.load(signed)
-    await expect(signer.sign(doc, { reason: 'Ký lần hai', location: 'Cao Bằng' })).rejects.toThrow(
-      'đã được ký số',
+  })
+})
+
+describe('a second signature, appended as an incremental update', () => {
+  let second: PdfSigner
+  beforeAll(async () => {
+    const keys = new SigningKeys({
+      dir,
+      passphrase: 'thu-nghiem',
+      generateTestCertificates: true,
+      clock: () => new Date(SIGNED_AT.getTime() + 3_600_000),
+    })
+    second = await keys.signerFor('000.00.00.H10', 'Ủy ban nhân dân tỉnh Cao Bằng')
+  })
+
+  it('keeps the first signature valid and covers the whole file with the second', async () => {
+    const twice = Buffer.from(
+      await second.sign(signed, { reason: 'Ký số của cơ quan', location: 'Cao Bằng' }),
+    )
+    // The first revision is kept byte for byte.
+    expect(twice.subarray(0, signed.length).equals(Buffer.from(signed))).toBe(true)
+    const result = verifyPdf(twice, [caPem])
+    expect(result.signatures).toHaveLength(2)
+    expect(result.signatures[0]).toMatchObject({
+      valid: true,
+      intact: true,
+      coversWholeDocument: false,
+      laterSigned: true,
+      trusted: true,
+      signerName: UNIT_NAME,
+      problems: [],
+    })
+    expect(result.signatures[1]).toMatchObject({
+      valid: true,
+      intact: true,
+      coversWholeDocument: true,
+      laterSigned: false,
+      trusted: true,
+      signerName: 'Ủy ban nhân dân tỉnh Cao Bằng',
+      reason: 'Ký số của cơ quan',
+    })
+    expect(pdfText(twice)).toContain('GIẤY TIẾP NHẬN HỒ SƠ')
+  })
+
+  it.skipIf(skipWithoutPoppler)('is read by poppler as two valid signatures in two fields', async () => {
+    const twice = await second.sign(signed, { reason: 'Ký số của cơ quan', location: 'Cao Bằng' })
+    const report = pdfsig(twice)
+    expect(report).toContain('Signature #1')
+    expect(report).toContain('Signature #2')
+    expect(report).toContain('Signature Field Name: Signature1')
+    expect(report).toContain('Signature Field Name: Signature2')
+    expect(report.match(/Signature Validation: Signature is Valid\./g)).toHaveLength(2)
+    expect(report.match(/- Total document signed/g)).toHaveLength(1)
+  })
+
+  it('writes on the page and signs a file with a classic cross-reference table, then takes a third signature', async () => {
+    const plain = await vietnamesePdf()
+    const classic = Buffer.from(await plain.doc.save({ useObjectStreams: false }))
+    const once = await signer.signAppending(classic, { reason: 'Ký duyệt', location: 'Cao Bằng' }, (doc) => {
+      doc.getPage(0).drawText('So: 12/KH-UBND', { x: 400, y: 800, size: 9 })
+    })
+    expect(Buffer.from(once).subarray(0, classic.length).equals(classic)).toBe(true)
+    const twice = await second.sign(once, { reason: 'Ký số của cơ quan', location: 'Cao Bằng' })
+    const thrice = await signer.sign(twice, { reason: 'Sao y', location: 'Cao Bằng' })
+    expect(pdfText(Buffer.from(thrice))).toContain('So: 12/KH-UBND')
+    const result = verifyPdf(thrice, [caPem])
+    expect(result.signatures.map((s) => [s.valid, s.intact, s.coversWholeDocument, s.laterSigned])).toEqual([
+      [true, true, false, true],
+      [true, true, false, true],
+      [true, true, true, false],
+    ])
+    if (!skipWithoutPoppler) {
+      expect(pdfsig(thrice).match(/Signature Validation: Signature is Valid\./g)).toHaveLength(3)
+    }
+  })
+
+  it('shows a change to the first revision in both signatures', async () => {
+    const twice = Buffer.from(
+      await second.sign(signed, { reason: 'Ký số của cơ quan', location: 'Cao Bằng' }),
+    )
+    const [start, length] = byteRange(signed)
+    // A byte inside what the first signature covers, before its /Contents.
+    const at = start! + length! - 200
+    twice[at] = twice[at] === 0x20 ? 0x21 : 0x20
+    const result = verifyPdf(twice, [caPem])
+    expect(result.signatures.map((s) => s.intact)).toEqual([false, false])
+  })
+
+  it('does not excuse bytes added after the last signature', async () => {
+    const twice = Buffer.from(
+      await second.sign(signed, { reason: 'Ký số của cơ quan', location: 'Cao Bằng' }),
+    )
+    const more = Buffer.concat([twice, Buffer.from('\n% added after signing\n')])
+    const result = verifyPdf(more, [caPem])
+    expect(result.signatures.every((s) => !s.coversWholeDocument && !s.laterSigned)).toBe(true)
+    expect(result.signatures[1]!.problems.join(' ')).toContain('được ghi sau khi ký')
+  })
+
+  it('refuses a file it cannot append to with a Vietnamese message', async () => {
+    const cut = Buffer.from(signed).subarray(0, signed.length - 40)
+    await expect(second.sign(cut, { reason: 'Ký', location: 'Cao Bằng' })).rejects.toBeInstanceOf(
+      UnreadablePdfError,
     )
   })
 })

@@ -4,10 +4,11 @@ import { SignPdf } from '@signpdf/signpdf'
 import { P12Signer } from '@signpdf/signer-p12'
 import { SUBFILTER_ETSI_CADES_DETACHED, type Signer } from '@signpdf/utils'
 import forge from 'node-forge'
-import { PDFDict, PDFDocument, PDFName, PDFNumber } from 'pdf-lib'
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString } from 'pdf-lib'
 import { systemClock, type Clock } from '../clock.js'
 import { AppError } from '../http/errors.js'
 import { isAsciiName, OID, parseCertificate } from './der.js'
+import { appendUpdate, IncrementalUpdateError } from './incremental.js'
 import { fromP12 } from './p12.js'
 
 /** What the signature panel of a PDF reader shows besides the signer. */
@@ -43,15 +44,39 @@ export interface PdfSigner {
    * save or sign it again afterwards.
    */
   sign(pdf: PDFDocument | Uint8Array, info: SignatureInfo): Promise<Uint8Array>
+  /**
+   * Signs by an incremental update: the original bytes stay as they are, so signatures already in the file
+   * stay valid (a second signature, e.g. the unit's after the leader's). `edit` may change the document first
+   * (the issue number written on the page); only the objects it changes are appended.
+   */
+  signAppending(
+    original: Uint8Array,
+    info: SignatureInfo,
+    edit?: (doc: PDFDocument) => Promise<void> | void,
+  ): Promise<Uint8Array>
 }
 
-/** Thrown when asked to sign a PDF that already carries a signature: rewriting it would break that one. */
+/**
+ * Thrown when asked to sign, as a pdf-lib document, a PDF that already carries a signature: saving the document
+ * rewrites the whole file and would break that signature. Pass the file's bytes instead (an incremental update).
+ */
 export class AlreadySignedError extends AppError {
   constructor() {
     super(
       409,
       'already_signed',
-      'Tài liệu này đã được ký số; hệ thống chưa hỗ trợ ký thêm chữ ký thứ hai lên cùng một tệp.',
+      'Tài liệu này đã được ký số; chữ ký tiếp theo phải được thêm vào tệp gốc (cập nhật tăng dần), không ghi lại tệp.',
+    )
+  }
+}
+
+/** Thrown when a PDF cannot be read to sign (not a PDF, damaged, encrypted, or no cross-reference to append to). */
+export class UnreadablePdfError extends AppError {
+  constructor() {
+    super(
+      422,
+      'pdf_unreadable',
+      'Không ký được tệp PDF này (tệp có mật khẩu hoặc cấu trúc tệp hỏng). Hãy lưu lại thành PDF thường rồi tải lên lại.',
     )
   }
 }
@@ -92,9 +117,38 @@ export class PadesPdfSigner implements PdfSigner {
   }
 
   async sign(pdf: PDFDocument | Uint8Array, info: SignatureInfo): Promise<Uint8Array> {
-    const doc = pdf instanceof PDFDocument ? pdf : await PDFDocument.load(pdf, { updateMetadata: false })
-    if (hasSignatures(doc)) throw new AlreadySignedError()
+    const doc = pdf instanceof PDFDocument ? pdf : await loadPdf(pdf)
+    if (hasSignatures(doc)) {
+      if (pdf instanceof PDFDocument) throw new AlreadySignedError()
+      return this.signAppending(pdf, info)
+    }
     const signingTime = this.clock()
+    this.addPlaceholder(doc, info, signingTime)
+    const unsigned = Buffer.from(await doc.save())
+    return this.finish(unsigned, signingTime)
+  }
+
+  async signAppending(
+    original: Uint8Array,
+    info: SignatureInfo,
+    edit?: (doc: PDFDocument) => Promise<void> | void,
+  ): Promise<Uint8Array> {
+    const signingTime = this.clock()
+    let unsigned: Buffer
+    try {
+      unsigned = await appendUpdate(original, async (doc) => {
+        await edit?.(doc)
+        this.addPlaceholder(doc, info, signingTime)
+      })
+    } catch (error) {
+      if (error instanceof IncrementalUpdateError || isParseError(error)) throw new UnreadablePdfError()
+      throw error
+    }
+    return this.finish(unsigned, signingTime)
+  }
+
+  private addPlaceholder(doc: PDFDocument, info: SignatureInfo, signingTime: Date) {
+    const taken = fieldNames(doc)
     pdflibAddPlaceholder({
       pdfDoc: doc,
       reason: pdfText(info.reason),
@@ -107,10 +161,44 @@ export class PadesPdfSigner implements PdfSigner {
       subFilter: SUBFILTER_ETSI_CADES_DETACHED,
       appName: 'Nen tang chinh quyen so tinh Cao Bang',
     })
-    const unsigned = Buffer.from(await doc.save())
+    // The library names every field "Signature1"; a second field of the same name would be the same field.
+    const fields = doc.catalog.lookup(PDFName.of('AcroForm'), PDFDict).lookup(PDFName.of('Fields'), PDFArray)
+    const widget = doc.context.lookup(fields.get(fields.size() - 1), PDFDict)
+    let n = 1
+    while (taken.has(`Signature${n}`)) n++
+    widget.set(PDFName.of('T'), PDFString.of(`Signature${n}`))
+  }
+
+  private async finish(unsigned: Buffer, signingTime: Date): Promise<Uint8Array> {
     const signed = await new SignPdf().sign(unsigned, this.createCms(), signingTime)
     return new Uint8Array(signed.buffer, signed.byteOffset, signed.byteLength)
   }
+}
+
+async function loadPdf(bytes: Uint8Array): Promise<PDFDocument> {
+  try {
+    return await PDFDocument.load(bytes, { updateMetadata: false })
+  } catch (error) {
+    if (isParseError(error)) throw new UnreadablePdfError()
+    throw error
+  }
+}
+
+/** pdf-lib's errors for a file it cannot read (parse errors, encryption). */
+const isParseError = (error: unknown) =>
+  error instanceof Error && /parse|encrypted|PDF header|trailer|xref/i.test(error.message)
+
+/** The names of the form's top-level fields. */
+function fieldNames(doc: PDFDocument): Set<string> {
+  const form = doc.catalog.lookupMaybe(PDFName.of('AcroForm'), PDFDict)
+  const fields = form?.lookupMaybe(PDFName.of('Fields'), PDFArray)
+  const names = new Set<string>()
+  for (let i = 0; i < (fields?.size() ?? 0); i++) {
+    const field = fields!.lookupMaybe(i, PDFDict)
+    const name = field?.lookupMaybe(PDFName.of('T'), PDFString, PDFHexString)
+    if (name) names.add(name.decodeText())
+  }
+  return names
 }
 
 /** Signs with a key and certificate chain from a PKCS#12 (.p12/.pfx) file. */

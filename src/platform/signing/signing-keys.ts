@@ -1,5 +1,5 @@
 import { createPrivateKey, randomBytes, sign as signBytes } from 'node:crypto'
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
+import { link, mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import forge from 'node-forge'
 import { systemClock, type Clock } from '../clock.js'
@@ -104,6 +104,22 @@ export class SigningKeys {
   async testCaPem(): Promise<string | null> {
     if (!this.options.generateTestCertificates) return null
     return certificatePem((await this.loadTestCa()).certificate)
+  }
+
+  /**
+   * The CA certificates (PEM) whose signatures the platform trusts when it checks a PDF: every `.pem` in
+   * `SIGNING_DIR/trusted/` (the national root CA, the licensed CAs' intermediates) and, in trial mode, the trial CA.
+   */
+  async trustAnchors(): Promise<string[]> {
+    const anchors: string[] = []
+    const trial = await this.testCaPem()
+    if (trial) anchors.push(trial)
+    const dir = join(this.options.dir, 'trusted')
+    const names = await readdir(dir).catch(() => [] as string[])
+    for (const name of names.filter((n) => n.endsWith('.pem')).sort()) {
+      anchors.push(await readFile(join(dir, name), 'utf8'))
+    }
+    return anchors
   }
 
   private async load(unitCode: string, unitName: string): Promise<PdfSigner> {

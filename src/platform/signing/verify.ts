@@ -26,6 +26,11 @@ export type SignatureCheck = {
   intact: boolean
   /** Nothing was added after signing: the signature covers the file up to its last byte. */
   coversWholeDocument: boolean
+  /**
+   * What was added after this signature is covered by a later signature that covers the whole file and checks
+   * out: a second signature (the unit's after the leader's) appended as an incremental update.
+   */
+  laterSigned: boolean
   /** The signer's certificate chains up to one of the trusted CAs and was in force when signing. */
   trusted: boolean
   signerName: string | null
@@ -51,7 +56,8 @@ type SignatureDictionary = { byteRange: PdfValue | undefined; entries: Map<strin
 export function verifyPdf(pdf: Uint8Array, trustedCaPems: string[]): VerifyResult {
   const bytes = Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength)
   const anchors = trustedCaPems.flatMap(readPems)
-  const signatures = findSignatureDictionaries(bytes.toString('latin1')).map((dictionary) => {
+  const dictionaries = findSignatureDictionaries(bytes.toString('latin1'))
+  const signatures = dictionaries.map((dictionary) => {
     try {
       return checkSignature(bytes, dictionary, anchors)
     } catch {
@@ -59,15 +65,28 @@ export function verifyPdf(pdf: Uint8Array, trustedCaPems: string[]): VerifyResul
       return { ...unchecked(dictionary), problems: [PROBLEM.unreadable] }
     }
   })
+  // An earlier signature of a file signed again: the bytes after it belong to a later revision, which the last
+  // signature covers whole. That is how a second signature is added, not a change behind the first one's back.
+  const whole = signatures.find((s) => s.coversWholeDocument && s.valid && s.intact)
+  if (whole) {
+    signatures.forEach((check, i) => {
+      const end = rangeEnd(dictionaries[i]!.byteRange)
+      if (check === whole || check.coversWholeDocument || end === undefined || end >= bytes.length) return
+      check.laterSigned = true
+      check.problems = check.problems.filter((p) => !p.startsWith(APPENDED_PREFIX))
+    })
+  }
   return { signed: signatures.length > 0, signatures }
 }
+
+const APPENDED_PREFIX = 'Tệp có thêm '
 
 const PROBLEM = {
   unfinished: 'Chữ ký chưa hoàn tất: vùng dữ liệu được ký (ByteRange) chưa được điền.',
   rangeMismatch: 'Vùng dữ liệu được ký (ByteRange) không khớp với tệp: có nội dung nằm ngoài phạm vi chữ ký.',
   truncated: 'Tệp ngắn hơn vùng dữ liệu được ký: tệp đã bị cắt bớt sau khi ký.',
   appended: (count: number) =>
-    `Tệp có thêm ${count} byte được ghi sau khi ký; phần thêm vào không được chữ ký này bảo vệ.`,
+    `${APPENDED_PREFIX}${count} byte được ghi sau khi ký; phần thêm vào không được chữ ký này bảo vệ.`,
   unreadable: 'Không đọc được dữ liệu chữ ký (CMS/PKCS#7).',
   modified: 'Nội dung tài liệu đã bị thay đổi sau khi ký.',
   noCertificate: 'Chữ ký không kèm chứng thư số của người ký.',
@@ -76,6 +95,13 @@ const PROBLEM = {
   notInForce: 'Chứng thư số không còn hoặc chưa có hiệu lực vào thời điểm ký.',
   untrusted: 'Chứng thư số không do tổ chức cung cấp dịch vụ chứng thực tin cậy cấp.',
 } as const
+
+/** Where the bytes a ByteRange covers end, if it is one. */
+function rangeEnd(range: PdfValue | undefined): number | undefined {
+  if (!Array.isArray(range) || range.length !== 4 || !range.every((n) => Number.isSafeInteger(n)))
+    return undefined
+  return Number(range[2]) + Number(range[3])
+}
 
 function readPems(pem: string): X509Certificate[] {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? []
@@ -151,6 +177,7 @@ function unchecked(dictionary: SignatureDictionary): SignatureCheck {
     valid: false,
     intact: false,
     coversWholeDocument: false,
+    laterSigned: false,
     trusted: false,
     signerName: null,
     organisation: null,
