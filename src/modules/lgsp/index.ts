@@ -4,6 +4,7 @@ import type { ExchangeRecorder } from '../lgsp-log/index.js'
 import type { SsoService } from '../sso/index.js'
 import { lgspApi } from './lgsp.api.js'
 import { createGateway } from './lgsp.gateway.js'
+import { createSharedRateLimiter } from './lgsp.quota.js'
 import type { Resolver } from './lgsp.hosts.js'
 import { lgspRoutes } from './lgsp.routes.js'
 import { createLgspService } from './lgsp.service.js'
@@ -48,6 +49,12 @@ export function createLgspModule(deps: LgspModuleDeps) {
     clientCertHeader: config.lgspClientCertHeader,
     publicUrl: config.publicUrl,
     log: deps.log,
+    rateLimiter: createSharedRateLimiter({
+      db: deps.db,
+      now: () => clock().getTime(),
+      onError: (error) =>
+        deps.log.warn({ err: error }, 'lgsp rate limit: quota not leased, counting per process'),
+    }),
   })
   return {
     service,

@@ -46,6 +46,8 @@ export type GatewayDeps = {
   /** The platform's public address, for the `servers` of the OpenAPI documents it hands out. */
   publicUrl: string | undefined
   log: Pick<FastifyBaseLogger, 'warn' | 'error'>
+  /** Per-client limits shared by the server processes (lgsp.quota.ts); without it, each process counts alone. */
+  rateLimiter?: { take(key: string, perMinute: number): number | Promise<number> }
 }
 
 /** The scope a client-credentials token needs to call services through the gateway. */
@@ -200,7 +202,7 @@ type Call = { req: IncomingMessage; res: ServerResponse; exchange: Exchange }
 export function createGateway(deps: GatewayDeps) {
   const { registry, recorder, clock, log } = deps
   const health: HealthBoard = createHealthBoard(deps.breaker, () => clock().getTime())
-  const limiter = createRateLimiter(() => clock().getTime())
+  const limiter = deps.rateLimiter ?? createRateLimiter(() => clock().getTime())
   const tokens = new Map<string, { identity: BearerIdentity; until: number }>()
   const agents = {
     http: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' }),
@@ -496,7 +498,8 @@ export function createGateway(deps: GatewayDeps) {
       if (refusal) return refuse(call, refusal.key, refusal.detail)
     }
 
-    const wait = limiter.take(client.id, client.rate_limit_per_minute)
+    let wait = limiter.take(client.id, client.rate_limit_per_minute)
+    if (typeof wait !== 'number') wait = await wait
     if (wait > 0) {
       return refuse(call, 'rateLimited', `${client.rate_limit_per_minute}/min`, {
         'retry-after': String(wait),

@@ -19,6 +19,13 @@ export type LgspTables = {
     name: string
     updated_at: Generated<Date>
   }
+  /** Calls leased from a client system's quota per minute, by every process (migrations/0035). */
+  lgsp_rate_usage: {
+    subsystem_id: string
+    window_start: Date
+    used: number
+    granted: number
+  }
   lgsp_subsystems: Created & {
     id: Generated<string>
     member_id: string
