@@ -5,6 +5,7 @@ import type { SsoService } from '../sso/index.js'
 import { lgspApi } from './lgsp.api.js'
 import { createGateway } from './lgsp.gateway.js'
 import { createSharedRateLimiter } from './lgsp.quota.js'
+import { deleteCircuit, saveOpenCircuit } from './lgsp.repository.js'
 import type { Resolver } from './lgsp.hosts.js'
 import { lgspRoutes } from './lgsp.routes.js'
 import { createLgspService } from './lgsp.service.js'
@@ -49,6 +50,16 @@ export function createLgspModule(deps: LgspModuleDeps) {
     clientCertHeader: config.lgspClientCertHeader,
     publicUrl: config.publicUrl,
     log: deps.log,
+    circuits: {
+      opened: (serviceId, until, reason) =>
+        void saveOpenCircuit(deps.db, serviceId, new Date(until), reason, clock()).catch((error: unknown) =>
+          deps.log.warn({ err: error }, 'lgsp circuit not shared'),
+        ),
+      closed: (serviceId) =>
+        void deleteCircuit(deps.db, serviceId).catch((error: unknown) =>
+          deps.log.warn({ err: error }, 'lgsp circuit not shared'),
+        ),
+    },
     rateLimiter: createSharedRateLimiter({
       db: deps.db,
       now: () => clock().getTime(),

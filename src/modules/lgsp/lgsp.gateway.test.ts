@@ -460,6 +460,13 @@ describe('the LGSP gateway over HTTP', { timeout: 60_000 }, () => {
       (s) => s.code === 'chap-chon',
     )
     expect(flaky?.health.state).toBe('open')
+    // Written down for the other server processes.
+    const circuits = () =>
+      sql<{ reason: string }>`
+        select c.reason from lgsp_service_circuits c join lgsp_services s on s.id = c.service_id
+        where s.code = 'chap-chon'`.execute(t.database.db)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect((await circuits()).rows).toEqual([{ reason: 'HTTP 503' }])
 
     flakyMode = 'up'
     await new Promise((resolve) => setTimeout(resolve, 1100))
@@ -467,6 +474,33 @@ describe('the LGSP gateway over HTTP', { timeout: 60_000 }, () => {
     expect(probe.status).toBe(200)
     expect(flakyHits).toBe(3)
     expect((await call(`${service('chap-chon')}/a`)).status).toBe(200)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect((await circuits()).rows).toEqual([])
+  })
+
+  it('stops calling a provider whose circuit another server process opened, until its time is up', async () => {
+    flakyMode = 'up'
+    flakyHits = 0
+    expect((await call(`${service('chap-chon')}/a`)).status).toBe(200)
+    // Another process found the provider failing and opened the circuit for 1.5 seconds.
+    await sql`
+      insert into lgsp_service_circuits (service_id, open_until, reason, opened_at)
+      select id, now() + interval '1.5 seconds', 'timeout', now() from lgsp_services where code = 'chap-chon'`.execute(
+      t.database.db,
+    )
+    // This process reads it with the registry (at once after a change of the registry, else within 5 s).
+    expect((await api('POST', '/lgsp/allowed-hosts', { host: 'circuits.example.org' })).status).toBe(201)
+    const refused = await call(`${service('chap-chon')}/a`)
+    expect(refused.status).toBe(503)
+    expect(refused.headers.get('x-road-error')).toBe('Server.ServerProxy.ServiceUnavailable')
+    expect(flakyHits).toBe(1)
+    await new Promise((resolve) => setTimeout(resolve, 1600))
+    // Its time is up: a probe goes through, succeeds, and the circuit is closed for everyone.
+    expect((await call(`${service('chap-chon')}/a`)).status).toBe(200)
+    expect(flakyHits).toBe(2)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const left = await sql`select 1 from lgsp_service_circuits`.execute(t.database.db)
+    expect(left.rows).toEqual([])
   })
 
   it('limits each client system to its calls per minute with 429', async () => {

@@ -46,6 +46,11 @@ export type GatewayDeps = {
   /** The platform's public address, for the `servers` of the OpenAPI documents it hands out. */
   publicUrl: string | undefined
   log: Pick<FastifyBaseLogger, 'warn' | 'error'>
+  /** Tells the other server processes about circuits this one opens and closes (see `Snapshot.openCircuits`). */
+  circuits?: {
+    opened(serviceId: string, until: number, reason: string): void
+    closed(serviceId: string): void
+  }
   /** Per-client limits shared by the server processes (lgsp.quota.ts); without it, each process counts alone. */
   rateLimiter?: { take(key: string, perMinute: number): number | Promise<number> }
 }
@@ -203,6 +208,17 @@ export function createGateway(deps: GatewayDeps) {
   const { registry, recorder, clock, log } = deps
   const health: HealthBoard = createHealthBoard(deps.breaker, () => clock().getTime())
   const limiter = deps.rateLimiter ?? createRateLimiter(() => clock().getTime())
+
+  /** An upstream failure; when it opens the circuit, the other processes are told. */
+  function upstreamFailed(serviceId: string, reason: string) {
+    if (health.failed(serviceId, reason)) {
+      deps.circuits?.opened(serviceId, health.get(serviceId).openUntil ?? clock().getTime(), reason)
+    }
+  }
+
+  function upstreamSucceeded(serviceId: string) {
+    if (health.succeeded(serviceId)) deps.circuits?.closed(serviceId)
+  }
   const tokens = new Map<string, { identity: BearerIdentity; until: number }>()
   const agents = {
     http: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' }),
@@ -529,6 +545,8 @@ export function createGateway(deps: GatewayDeps) {
       snapshot.hosts.map((h) => h.host),
     )
     if (!allowed) return refuse(call, 'serviceDisabled', `${service.base.host} not allowed`)
+    const shared = snapshot.openCircuits.get(service.id)
+    if (shared) health.adopt(service.id, shared.until, shared.reason)
     const admission = health.admit(service.id)
     if (admission === 'reject') {
       const openUntil = health.get(service.id).openUntil
@@ -601,14 +619,14 @@ export function createGateway(deps: GatewayDeps) {
           health.released(service.id)
           record(exchange, 499, 'Client.RequestAborted')
         } else if (error instanceof UpstreamTimeoutError) {
-          health.failed(service.id, 'timeout')
+          upstreamFailed(service.id, 'timeout')
           refuse(call, 'timeout', error.message)
         } else if (error instanceof ForbiddenAddressError) {
           health.released(service.id)
           refuse(call, 'forbiddenAddress', error.message)
         } else {
           const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
-          health.failed(service.id, code)
+          upstreamFailed(service.id, code)
           refuse(call, 'networkError', code)
         }
         resolve()
@@ -658,8 +676,8 @@ export function createGateway(deps: GatewayDeps) {
           if (settled) return
           settled = true
           const status = response.statusCode ?? 502
-          if (status === 502 || status === 503 || status === 504) health.failed(service.id, `HTTP ${status}`)
-          else health.succeeded(service.id)
+          if (status === 502 || status === 503 || status === 504) upstreamFailed(service.id, `HTTP ${status}`)
+          else upstreamSucceeded(service.id)
           res.once('close', () => {
             const complete = response.complete && !broken && res.writableFinished
             record(

@@ -57,17 +57,22 @@ export function createHealthBoard(settings: BreakerSettings, now: () => number =
       health.probing = true
       return 'probe'
     },
-    succeeded(serviceId: string) {
+    /** Records a good answer; true when it closed a circuit that was open (a probe succeeded). */
+    succeeded(serviceId: string): boolean {
       const health = entry(serviceId)
+      const closing = health.state !== 'closed'
       health.calls++
       health.state = 'closed'
       health.consecutiveFailures = 0
       health.openUntil = null
       health.probing = false
       health.lastSuccessAt = now()
+      return closing
     },
-    failed(serviceId: string, reason: string) {
+    /** Records a failure; true when it opened the circuit. */
+    failed(serviceId: string, reason: string): boolean {
       const health = entry(serviceId)
+      const wasOpen = health.state === 'open'
       health.calls++
       health.failuresTotal++
       health.consecutiveFailures++
@@ -78,6 +83,19 @@ export function createHealthBoard(settings: BreakerSettings, now: () => number =
         health.openUntil = now() + settings.openMs
       }
       health.probing = false
+      return !wasOpen && health.state === 'open'
+    },
+    /**
+     * A circuit another server process opened: this one stops calling the provider until then too (unless it
+     * holds it open longer already). A time gone by changes nothing.
+     */
+    adopt(serviceId: string, until: number, reason: string) {
+      const health = entry(serviceId)
+      if (until <= now() || (health.state === 'open' && (health.openUntil ?? 0) >= until)) return
+      health.state = 'open'
+      health.openUntil = until
+      health.probing = false
+      health.lastFailure = reason
     },
     /** A call that ended without telling anything about the upstream (refused before sending, client gone). */
     released(serviceId: string) {

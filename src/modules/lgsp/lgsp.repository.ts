@@ -87,6 +87,26 @@ export const insertAccessRight = (q: Queryable, row: Insertable<LgspTables['lgsp
 export const deleteAccessRight = (q: Queryable, id: string) =>
   t(q).deleteFrom('lgsp_access_rights').where('id', '=', id).returningAll().executeTakeFirst()
 
+export const listOpenCircuits = (q: Queryable) =>
+  t(q).selectFrom('lgsp_service_circuits').select(['service_id', 'open_until', 'reason']).execute()
+
+/** A circuit this process opened, for the others; a later opening moves the time on. */
+export const saveOpenCircuit = (q: Queryable, serviceId: string, openUntil: Date, reason: string, at: Date) =>
+  t(q)
+    .insertInto('lgsp_service_circuits')
+    .values({ service_id: serviceId, open_until: openUntil, reason: reason.slice(0, 200), opened_at: at })
+    .onConflict((oc) =>
+      oc.column('service_id').doUpdateSet((eb) => ({
+        open_until: eb.ref('excluded.open_until'),
+        reason: eb.ref('excluded.reason'),
+        opened_at: eb.ref('excluded.opened_at'),
+      })),
+    )
+    .execute()
+
+export const deleteCircuit = (q: Queryable, serviceId: string) =>
+  t(q).deleteFrom('lgsp_service_circuits').where('service_id', '=', serviceId).execute()
+
 export const listAllowedHosts = (q: Queryable) =>
   t(q).selectFrom('lgsp_allowed_hosts').selectAll().orderBy('host').execute()
 

@@ -61,15 +61,18 @@ export type Snapshot = {
   serviceById: Map<string, Service>
   serviceByIdentifier: Map<string, Service>
   rightsByService: Map<string, AccessRight[]>
+  /** Circuits another server process opened (or this one), by service: until when, and why. */
+  openCircuits: Map<string, { until: number; reason: string }>
 }
 
 async function loadSnapshot(db: ModuleDeps['db']): Promise<Snapshot> {
-  const [members, subsystemRows, serviceRows, rightRows, hosts] = await Promise.all([
+  const [members, subsystemRows, serviceRows, rightRows, hosts, circuits] = await Promise.all([
     repo.listMembers(db),
     repo.listSubsystems(db),
     repo.listServices(db),
     repo.listAccessRights(db),
     repo.listAllowedHosts(db),
+    repo.listOpenCircuits(db),
   ])
   const memberById = new Map(members.map((m) => [m.id, m]))
   const subsystems: Subsystem[] = []
@@ -129,6 +132,9 @@ async function loadSnapshot(db: ModuleDeps['db']): Promise<Snapshot> {
     serviceById,
     serviceByIdentifier: new Map(services.map((s) => [s.identifier, s])),
     rightsByService,
+    openCircuits: new Map(
+      circuits.map((c) => [c.service_id, { until: c.open_until.getTime(), reason: c.reason }]),
+    ),
   }
 }
 

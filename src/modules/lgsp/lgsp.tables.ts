@@ -26,6 +26,13 @@ export type LgspTables = {
     used: number
     granted: number
   }
+  /** Circuits opened by a server process, seen by the others with the registry (migrations/0036). */
+  lgsp_service_circuits: {
+    service_id: string
+    open_until: Date
+    reason: string
+    opened_at: Date
+  }
   lgsp_subsystems: Created & {
     id: Generated<string>
     member_id: string
