@@ -65,6 +65,17 @@ export type Config = Readonly<{
   documentReminderDays: number
   /** How often open document assignments are scanned for reminders and overdue notices. */
   documentReminderScanMs: number
+  /** How often edXML status messages owed to senders that had no LGSP subscription are looked at again. */
+  documentExchangeRetryMs: number
+  /** Refuse edXML packages and status messages that carry no XML signature (most agencies do not sign yet). */
+  edxmlRequireSignature: boolean
+  /**
+   * OCR of scanned PDF pages (no text layer) with Tesseract's Vietnamese data, for search. On by default; where
+   * Tesseract or its `vie` data is not installed, files say OCR is unavailable (not a failure).
+   */
+  documentOcr: boolean
+  /** Pages without a text layer recognised per file at most (the first ones); the rest are found by metadata. */
+  documentOcrMaxPages: number
   /** An HTTP SMS gateway (brandname SMS) taking POST {to, text} with a bearer token; without it no SMS is sent. */
   smsGateway: SmsGatewaySettings | undefined
   /** Attempts to deliver one notification (e-mail or SMS) before it is given up as failed. */
@@ -316,6 +327,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     paymentRecheckMs: int('PAYMENT_RECHECK_MS', 5 * 60_000, 100, 24 * 60 * 60_000),
     documentReminderDays: int('DOCUMENT_REMINDER_DAYS', 1, 1, 10),
     documentReminderScanMs: int('DOCUMENT_REMINDER_SCAN_MS', 15 * 60_000, 100, 24 * 60 * 60_000),
+    documentExchangeRetryMs: int('DOCUMENT_EXCHANGE_RETRY_MS', 5 * 60_000, 100, 24 * 60 * 60_000),
+    edxmlRequireSignature: bool('EDXML_REQUIRE_SIGNATURE', false),
+    documentOcr: bool('DOCUMENT_OCR', true),
+    documentOcrMaxPages: int('DOCUMENT_OCR_MAX_PAGES', 20, 1, 500),
     lgspBreakerFailures: int('LGSP_BREAKER_FAILURES', 5, 1, 1000),
     lgspBreakerOpenSeconds: int('LGSP_BREAKER_OPEN_SECONDS', 30, 1, 3600),
     lgspTokenCacheSeconds: int('LGSP_TOKEN_CACHE_SECONDS', 5, 0, 300),
@@ -411,38 +426,99 @@ function externalOidcSettings(
 
 /**
  * The national public-service portal (Cổng DVC quốc gia) as the reference describes its synchronisation
- * (vn-standards §1.4): one URL taking JSON envelopes, a bearer token issued through the LGSP/NGSP adapter,
- * and the portal's codes for our units where they differ from their QCVN 102 codes.
+ * (vn-standards §1.4): one URL taking JSON envelopes, a bearer token issued through the LGSP/NGSP adapter — fixed
+ * (NATIONAL_PORTAL_TOKEN) or obtained with OAuth2 client credentials (NATIONAL_PORTAL_TOKEN_URL) —, and the
+ * portal's codes for our units where they differ from their QCVN 102 codes.
  */
 export type NationalPortalSettings = Readonly<{
   url: string
-  token: string
+  /** A fixed bearer token; undefined when tokens come from `oauth2`. */
+  token: string | undefined
+  /** OAuth2 client credentials (RFC 6749 §4.4) at the adapter's token endpoint; undefined with a fixed token. */
+  oauth2: NationalPortalOAuth2 | undefined
   /** Platform unit code (QCVN 102 agency code or unit key) → the code the portal knows the unit by. */
   unitCodes: Readonly<Record<string, string>>
+  /** Result codes (`error_code`) of the portal that mean "try again later" rather than "refused". */
+  retryCodes: readonly string[]
+}>
+
+export type NationalPortalOAuth2 = Readonly<{
+  tokenUrl: string
+  clientId: string
+  clientSecret: string
+  /** Sent as `scope` when set; WSO2-style adapters need none. */
+  scope: string | undefined
 }>
 
 function nationalPortalSettings(env: Env, problems: string[]): NationalPortalSettings | undefined {
   const raw = env.NATIONAL_PORTAL_URL?.trim()
   const token = env.NATIONAL_PORTAL_TOKEN?.trim() ?? ''
+  const tokenUrl = env.NATIONAL_PORTAL_TOKEN_URL?.trim() ?? ''
+  const clientId = env.NATIONAL_PORTAL_CLIENT_ID?.trim() ?? ''
+  const clientSecret = env.NATIONAL_PORTAL_CLIENT_SECRET?.trim() ?? ''
+  const httpUrl = (value: string) => {
+    const parsed = URL.canParse(value) ? new URL(value) : undefined
+    return !!parsed && ['http:', 'https:'].includes(parsed.protocol) && !parsed.username && !parsed.password
+  }
   if (!raw) {
-    if (token)
-      problems.push(
-        'NATIONAL_PORTAL_URL: bắt buộc khi có NATIONAL_PORTAL_TOKEN (required with NATIONAL_PORTAL_TOKEN)',
-      )
+    const given = (
+      [
+        ['NATIONAL_PORTAL_TOKEN', token],
+        ['NATIONAL_PORTAL_TOKEN_URL', tokenUrl],
+        ['NATIONAL_PORTAL_CLIENT_ID', clientId],
+        ['NATIONAL_PORTAL_CLIENT_SECRET', clientSecret],
+      ] as const
+    ).find(([, value]) => value)
+    if (given) problems.push(`NATIONAL_PORTAL_URL: bắt buộc khi có ${given[0]} (required with ${given[0]})`)
     return undefined
   }
-  const url = URL.canParse(raw) ? new URL(raw) : undefined
-  if (!url || !['http:', 'https:'].includes(url.protocol) || url.username || url.password) {
+  if (!httpUrl(raw)) {
     problems.push(
       'NATIONAL_PORTAL_URL: phải là địa chỉ http(s):// không kèm tên đăng nhập (must be an http(s) URL without credentials)',
     )
   }
-  if (!token)
+  if (token && (tokenUrl || clientId || clientSecret)) {
     problems.push(
-      'NATIONAL_PORTAL_TOKEN: bắt buộc khi có NATIONAL_PORTAL_URL (required with NATIONAL_PORTAL_URL)',
+      'NATIONAL_PORTAL_TOKEN: không dùng cùng OAuth2 (NATIONAL_PORTAL_TOKEN_URL, NATIONAL_PORTAL_CLIENT_ID, NATIONAL_PORTAL_CLIENT_SECRET); chọn một trong hai cách (set either a fixed token or OAuth2 client credentials, not both)',
     )
-  else if (/\s/.test(token))
+  } else if (!token && !tokenUrl && !clientId && !clientSecret) {
+    problems.push(
+      'NATIONAL_PORTAL_TOKEN: bắt buộc khi có NATIONAL_PORTAL_URL, trừ khi dùng OAuth2 với NATIONAL_PORTAL_TOKEN_URL, NATIONAL_PORTAL_CLIENT_ID và NATIONAL_PORTAL_CLIENT_SECRET (required with NATIONAL_PORTAL_URL unless OAuth2 client credentials are set)',
+    )
+  }
+  if (token && /\s/.test(token))
     problems.push('NATIONAL_PORTAL_TOKEN: không được chứa khoảng trắng (must not contain spaces)')
+  let oauth2: NationalPortalOAuth2 | undefined
+  if (!token && (tokenUrl || clientId || clientSecret)) {
+    if (!tokenUrl) {
+      problems.push(
+        `NATIONAL_PORTAL_TOKEN_URL: bắt buộc khi có ${clientId ? 'NATIONAL_PORTAL_CLIENT_ID' : 'NATIONAL_PORTAL_CLIENT_SECRET'} (required with the OAuth2 client credentials)`,
+      )
+    } else if (!httpUrl(tokenUrl)) {
+      problems.push(
+        'NATIONAL_PORTAL_TOKEN_URL: phải là địa chỉ http(s):// không kèm tên đăng nhập (must be an http(s) URL without credentials)',
+      )
+    }
+    if (!clientId) {
+      problems.push(
+        'NATIONAL_PORTAL_CLIENT_ID: bắt buộc khi dùng OAuth2 với NATIONAL_PORTAL_TOKEN_URL (required with NATIONAL_PORTAL_TOKEN_URL)',
+      )
+    } else if (/\s/.test(clientId)) {
+      problems.push('NATIONAL_PORTAL_CLIENT_ID: không được chứa khoảng trắng (must not contain spaces)')
+    }
+    if (!clientSecret) {
+      problems.push(
+        'NATIONAL_PORTAL_CLIENT_SECRET: bắt buộc khi dùng OAuth2 với NATIONAL_PORTAL_TOKEN_URL (required with NATIONAL_PORTAL_TOKEN_URL)',
+      )
+    }
+    const scope = env.NATIONAL_PORTAL_SCOPE?.trim() || undefined
+    if (scope && !/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/.test(scope)) {
+      problems.push(
+        'NATIONAL_PORTAL_SCOPE: các phạm vi cách nhau một dấu cách, không dấu tiếng Việt hay ký tự đặc biệt (space-separated scope tokens, RFC 6749 §3.3)',
+      )
+    }
+    oauth2 = Object.freeze({ tokenUrl, clientId, clientSecret, scope })
+  }
   const unitCodes: Record<string, string> = {}
   for (const pair of (env.NATIONAL_PORTAL_UNIT_CODES ?? '')
     .split(',')
@@ -457,7 +533,24 @@ function nationalPortalSettings(env: Env, problems: string[]): NationalPortalSet
     }
     unitCodes[match[1]!] = match[2]!
   }
-  return Object.freeze({ url: raw, token, unitCodes: Object.freeze(unitCodes) })
+  const retryCodes: string[] = []
+  for (const code of (env.NATIONAL_PORTAL_RETRY_CODES ?? '')
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean)) {
+    if (/^[A-Za-z0-9_.-]{1,40}$/.test(code)) retryCodes.push(code)
+    else
+      problems.push(
+        `NATIONAL_PORTAL_RETRY_CODES: "${code}" không phải mã kết quả (chữ, số, . _ -), các mã cách nhau bởi dấu phẩy (expected result codes separated by commas)`,
+      )
+  }
+  return Object.freeze({
+    url: raw,
+    token: token || undefined,
+    oauth2,
+    unitCodes: Object.freeze(unitCodes),
+    retryCodes: Object.freeze(retryCodes),
+  })
 }
 
 /**

@@ -125,6 +125,44 @@ export function unsentStatusMessages(q: Queryable, documentId: string) {
     .execute()
 }
 
+/** The agencies still owed a status message (the partial index of unsent messages holds only these). */
+export async function agenciesOwedStatus(q: Queryable): Promise<string[]> {
+  const rows = await t(q)
+    .selectFrom('document_status_messages')
+    .select('to_organ_id')
+    .distinct()
+    .where('sent_at', 'is', null)
+    .execute()
+  return rows.map((r) => r.to_organ_id)
+}
+
+/**
+ * The received documents owing an agency status messages, the longest waiting first, each with its latest
+ * unsent message (the job for it sends the earlier ones first); at most `limit`, the rest on the next scan.
+ */
+export function documentsOwedStatus(q: Queryable, agencyCode: string, limit: number) {
+  return t(q)
+    .selectFrom('document_status_messages')
+    .select(['document_id', (eb) => eb.fn.max('id').as('last_id')])
+    .where('sent_at', 'is', null)
+    .where('to_organ_id', '=', agencyCode)
+    .groupBy('document_id')
+    .orderBy(sql`min(id)`)
+    .limit(limit)
+    .execute()
+}
+
+/** The packages of one recipient of an outgoing document, oldest first. */
+export function outboxOfRecipient(q: Queryable, outgoingId: string, recipientId: string) {
+  return t(q)
+    .selectFrom('document_exchange_outbox')
+    .selectAll()
+    .where('outgoing_id', '=', outgoingId)
+    .where('recipient_id', '=', recipientId)
+    .orderBy('id')
+    .execute()
+}
+
 export function updateStatusMessage(
   q: Queryable,
   id: number,

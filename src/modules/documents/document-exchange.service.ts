@@ -6,6 +6,7 @@ import type { JobsLog } from '../../platform/jobs/index.js'
 import type { ModuleDeps } from '../../platform/module.js'
 import type { OrganisationService, OrgUnit } from '../organisation/index.js'
 import type { PubsubService } from '../pubsub/index.js'
+import { queueStatusSend } from './document-exchange.queue.js'
 import * as exchange from './document-exchange.repository.js'
 import * as docs from './documents.repository.js'
 import type { DocumentsService } from './documents.service.js'
@@ -15,7 +16,6 @@ import {
   businessLabel,
   packageKey,
   parseDocumentId,
-  parseEnvelope,
   parseStatusMessage,
   StatusCode,
   statusDescription,
@@ -39,6 +39,9 @@ export type ExchangePubsub = Pick<
   PubsubService,
   'authenticate' | 'ensureTopic' | 'publishPlatform' | 'listSubscriptions'
 >
+
+/** Documents queued per agency and scan of the status retry; more wait for the next scan. */
+const RETRY_BATCH = 500
 
 /** One topic per agency: only its own systems may subscribe, so an agency only sees what is addressed to it. */
 export const agencyTopic = (code: string) => `edxml.${code.toLowerCase()}`
@@ -222,7 +225,7 @@ export function createDocumentExchange(deps: ExchangeDeps) {
         from,
         to: m.to_organ_id,
         documentId: key,
-        edxml: m.xml,
+        edxml: await documents.signStatusMessage(m.xml, document?.unit_id),
       }
       const { event } = await pubsub.publishPlatform(topic, key, message, undefined, `status:${m.id}`)
       await exchange.updateStatusMessage(db, m.id, {
@@ -232,6 +235,26 @@ export function createDocumentExchange(deps: ExchangeDeps) {
         last_error: null,
       })
     }
+  }
+
+  /**
+   * The periodic retry (timer `documents.exchange-retry`): status messages owed to a sender that had no
+   * subscription when they were written go once one of its systems subscribes. One look at the registry and
+   * the subscriptions per agency owed something; a job per document, which sends its unsent messages oldest
+   * first. A job still live for the document's latest message (waiting, running, retrying) is not doubled,
+   * and every publish is idempotent by the message's id, so a message never goes twice. Returns how many
+   * documents it asked to send.
+   */
+  async function retryStatuses(): Promise<number> {
+    let queued = 0
+    for (const agencyCode of await exchange.agenciesOwedStatus(db)) {
+      if (!(await route(agencyCode))) continue
+      for (const owed of await exchange.documentsOwedStatus(db, agencyCode, RETRY_BATCH)) {
+        await queueStatusSend(db, owed.document_id, Number(owed.last_id))
+        queued++
+      }
+    }
+    return queued
   }
 
   /** The job of `documents.exchange-send`. */
@@ -288,7 +311,7 @@ export function createDocumentExchange(deps: ExchangeDeps) {
    */
   async function receivePackage(authorization: string | undefined, xml: string, ctx: AuditContext) {
     const { client, agency } = await caller(authorization)
-    const parsed = parseEnvelope(xml)
+    const parsed = documents.readEnvelope(xml)
     if (!parsed.ok) throw new MalformedMessageError(parsed.problems, 'Gói tin edXML')
     const pkg = parsed.package
     const d = pkg.document
@@ -311,6 +334,7 @@ export function createDocumentExchange(deps: ExchangeDeps) {
         const document = await documents.receiveEdxml(by, contextOf(ctx, client.clientId), unit, pkg, {
           request,
           details: { via: 'lgsp', client: client.clientId },
+          signature: parsed.signature,
         })
         results.push({
           unitId: unit.id,
@@ -355,7 +379,7 @@ export function createDocumentExchange(deps: ExchangeDeps) {
    */
   async function receiveStatus(authorization: string | undefined, xml: string, ctx: AuditContext) {
     const { client, agency } = await caller(authorization)
-    const parsed = parseStatusMessage(xml)
+    const parsed = documents.readStatusMessage(xml)
     if (!parsed.ok) throw new MalformedMessageError(parsed.problems, 'Thông báo trạng thái edXML')
     const s = parsed.status
     if (s.from.organId !== agency.code) wrongSender(s.from.organId, agency, client.clientId)
@@ -473,7 +497,7 @@ export function createDocumentExchange(deps: ExchangeDeps) {
     return { statusCode: s.code, results }
   }
 
-  return { route, send, receivePackage, receiveStatus }
+  return { route, send, retryStatuses, receivePackage, receiveStatus }
 }
 
 export type DocumentExchange = ReturnType<typeof createDocumentExchange>

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { apiToken, createTestApp, multipartBody, Visitor, type TestApp } from '../../../test/app.js'
+import {
+  apiToken,
+  createTestApp,
+  errorSummary,
+  html,
+  multipartBody,
+  Visitor,
+  type TestApp,
+} from '../../../test/app.js'
 import { samplePdf } from '../../../test/files.js'
 import { startReceiver, systemClient } from '../../../test/lgsp.js'
 import { verifyWebhookSignature } from '../pubsub/index.js'
@@ -50,7 +58,10 @@ const post = (path: 'packages' | 'status', xml: string, token?: string) =>
   api('POST', `/documents/exchange/${path}`, token, xml, { 'content-type': 'application/xml' })
 
 beforeAll(async () => {
-  t = await createTestApp({ env: { PUBSUB_RETRY_MS: '30', PUBSUB_TIMEOUT_MS: '2000' } })
+  t = await createTestApp({
+    // The retry of status messages owed to senders scans every 300 ms here (5 minutes by default).
+    env: { PUBSUB_RETRY_MS: '30', PUBSUB_TIMEOUT_MS: '2000', DOCUMENT_EXCHANGE_RETRY_MS: '300' },
+  })
   await t.app.jobs.start()
   admin = new Visitor(t.app)
   await admin.login('quantri')
@@ -139,8 +150,21 @@ async function issued(agencies: [string, string][], summary: string) {
 }
 
 type View = {
-  recipients: { agencyCode: string; status: string; channel: string | null; exchangeStatus: string | null }[]
-  exchange: { agencyCode: string; businessType: number; state: string; lastError: string | null }[]
+  recipients: {
+    id: string
+    agencyCode: string
+    status: string
+    channel: string | null
+    exchangeStatus: string | null
+    resendable: boolean
+  }[]
+  exchange: {
+    recipientId: string
+    agencyCode: string
+    businessType: number
+    state: string
+    lastError: string | null
+  }[]
   history: { action: string; note: string | null }[]
 }
 const view = async (id: string) =>
@@ -504,4 +528,236 @@ describe('packages and status messages in', () => {
       )
       .toEqual(['01', '03', '15'])
   }, 120_000)
+})
+
+/** An agency in the LGSP registry with its document system (an SSO client), as the administrator adds it. */
+async function agency(code: string, name: string) {
+  const client = await systemClient(t, admin, `Hệ thống quản lý văn bản — ${name}`)
+  const member = await api('POST', '/lgsp/members', adminToken, {
+    memberClass: 'GOV',
+    memberCode: code,
+    name,
+  })
+  expect(member.statusCode, member.body).toBe(201)
+  const subsystem = await api('POST', `/lgsp/members/${member.json().id as string}/subsystems`, adminToken, {
+    code: 'QLVB',
+    name: `Quản lý văn bản — ${name}`,
+    ssoClientId: client.id,
+  })
+  expect(subsystem.statusCode, subsystem.body).toBe(201)
+  return client
+}
+
+/** The exchange jobs queued so far have all finished (sent, or found the agency unreachable). */
+async function exchangeSettled() {
+  await expect
+    .poll(async () => {
+      const result = await sql<{ n: number }>`
+        select count(*)::int as n from jobs
+        where queue = 'documents.exchange-send' and state in ('queued', 'running', 'failed')`.execute(
+        t.database.db,
+      )
+      return result.rows[0]!.n
+    }, poll)
+    .toBe(0)
+}
+
+/** The retry timer has run a whole scan that started after this call. */
+async function retryScanned() {
+  const { rows } = await sql<{ t0: Date }>`select now() as t0`.execute(t.database.db)
+  const t0 = rows[0]!.t0
+  await expect
+    .poll(async () => {
+      const result = await sql<{ done: boolean }>`
+        select last_started_at > ${t0} and last_finished_at >= last_started_at as done
+        from job_timers where name = 'documents.exchange-retry'`.execute(t.database.db)
+      return result.rows[0]?.done
+    }, poll)
+    .toBe(true)
+}
+
+const LANGSON = '000.00.00.H36'
+const TUYENQUANG = '000.00.00.H60'
+
+describe('status messages owed to a sender that had no subscription', () => {
+  it('sends them in order, once, after the sender subscribes and the retry timer runs', async () => {
+    const langson = await agency(LANGSON, 'UBND tỉnh Lạng Sơn')
+    const documentId = `${LANGSON},2026/11/21,1502/UBND-VP`
+    const document = header({
+      from: emptyOrgan(LANGSON, 'UBND tỉnh Lạng Sơn'),
+      codeNumber: '1502',
+      codeNotation: 'UBND-VP',
+      promulgationDate: '2026-11-21',
+      subject: 'V/v phối hợp quản lý cửa khẩu',
+      documentId,
+    })
+    const response = await post('packages', pack(document), langson.token)
+    expect(response.statusCode, response.body).toBe(201)
+    const id = response.json().results[0].documentId as string
+    // Lạng Sơn then asks for it back: the ward owes it 01, 03 and the answer 15.
+    const recall = await post(
+      'packages',
+      pack(document, { type: 1, reason: 'Gửi nhầm phiên bản' }),
+      langson.token,
+    )
+    expect(recall.statusCode, recall.body).toBe(201)
+    expect(recall.json().results[0]).toMatchObject({ documentId: id, outcome: 'recalled' })
+    type Message = { statusCode: string; toOrganId: string; sentAt: string | null }
+    const messages = async () =>
+      (await api('GET', `/documents/${id}`, as('vanthu.thucphan'))).json<{ statusMessages: Message[] }>()
+        .statusMessages
+
+    // Nobody of Lạng Sơn listens yet: the jobs find it unreachable, the timer passes it by.
+    await exchangeSettled()
+    await retryScanned()
+    expect((await messages()).map((m) => [m.statusCode, m.toOrganId, m.sentAt])).toEqual([
+      ['01', LANGSON, null],
+      ['03', LANGSON, null],
+      ['15', LANGSON, null],
+    ])
+
+    const receiver = await startReceiver()
+    try {
+      const push = await api('POST', '/pubsub/subscriptions', adminToken, {
+        topic: `edxml.${LANGSON.toLowerCase()}`,
+        clientId: langson.id,
+        mode: 'push',
+        endpoint: `${receiver.url}/edxml`,
+      })
+      expect(push.statusCode, push.body).toBe(201)
+      // Nothing else happens to the document: only the timer can send what is owed.
+      await expect.poll(() => receiver.accepted().length, poll).toBe(3)
+      const got = receiver.accepted().map((r) => JSON.parse(r.body) as Pushed)
+      expect(got.map((p) => [p.key, p.payload.messageType, p.payload.statusCode])).toEqual([
+        [documentId, 'status', '01'],
+        [documentId, 'status', '03'],
+        [documentId, 'status', '15'],
+      ])
+      const answer = parseStatusMessage(got[2]!.payload.edxml)
+      expect(answer.ok && [answer.status.code, answer.status.responseFor.documentId]).toEqual([
+        '15',
+        documentId,
+      ])
+      await expect.poll(async () => (await messages()).every((m) => m.sentAt !== null), poll).toBe(true)
+
+      // Later scans find nothing owed: nothing goes twice.
+      await retryScanned()
+      await exchangeSettled()
+      await retryScanned()
+      expect(receiver.received).toHaveLength(3)
+    } finally {
+      await receiver.close()
+    }
+  }, 120_000)
+})
+
+describe('resending to an agency that subscribes later', () => {
+  it('refuses while the agency has no subscription, resends from the dispatch list once it subscribes, and refuses a package already delivered (409)', async () => {
+    const tuyenquang = await agency(TUYENQUANG, 'UBND tỉnh Tuyên Quang')
+    const doc = await issued(
+      [
+        [VPCP, 'Văn phòng Chính phủ'],
+        [TUYENQUANG, 'UBND tỉnh Tuyên Quang'],
+      ],
+      'V/v kết nối liên thông văn bản với tỉnh Tuyên Quang',
+    )
+    await expect.poll(() => states(doc.id), poll).toEqual([`${VPCP}:0:sent`, `${TUYENQUANG}:0:unreachable`])
+    const before = await view(doc.id)
+    const tq = before.recipients.find((r) => r.agencyCode === TUYENQUANG)!
+    const vp = before.recipients.find((r) => r.agencyCode === VPCP)!
+    expect([tq.channel, tq.resendable, vp.channel, vp.resendable]).toEqual(['download', true, 'lgsp', false])
+    expect(before.exchange.map((x) => [x.recipientId, x.state]).sort()).toEqual(
+      [
+        [tq.id, 'unreachable'],
+        [vp.id, 'sent'],
+      ].sort(),
+    )
+
+    const resend = (recipientId: string, username = 'vanthu.sokhcn') =>
+      api('POST', `/documents/outgoing/${doc.id}/recipients/${recipientId}/resend`, as(username))
+    const early = await resend(tq.id)
+    expect(early.statusCode).toBe(409)
+    expect(early.json().error.message).toBe(
+      `UBND tỉnh Tuyên Quang (${TUYENQUANG}) vẫn chưa đăng ký nhận văn bản qua trục LGSP; chưa gửi lại được. Tải gói tin edXML để gửi.`,
+    )
+    const delivered = await resend(vp.id)
+    expect(delivered.statusCode).toBe(409)
+    expect(delivered.json().error.message).toBe(
+      `Gói tin đã được gửi đến Văn phòng Chính phủ (${VPCP}) qua trục LGSP; không gửi lại gói tin đã gửi.`,
+    )
+    expect((await resend(tq.id, 'chuyenvien.sokhcn')).statusCode).toBe(403)
+    const unknown = await resend('00000000-0000-4000-8000-000000000000')
+    expect(unknown.statusCode).toBe(404)
+    expect(unknown.json().error.message).toBe(
+      'Không tìm thấy cơ quan nhận này trong danh sách gửi văn bản qua edXML.',
+    )
+    expect(await states(doc.id)).toEqual([`${VPCP}:0:sent`, `${TUYENQUANG}:0:unreachable`])
+
+    // Tuyên Quang's system subscribes; the clerk sends again from the agency's row of the dispatch list.
+    const subscription = await api('POST', '/pubsub/subscriptions', adminToken, {
+      topic: `edxml.${TUYENQUANG.toLowerCase()}`,
+      clientId: tuyenquang.id,
+      mode: 'pull',
+    })
+    expect(subscription.statusCode, subscription.body).toBe(201)
+    const clerk = new Visitor(t.app)
+    await clerk.login('vanthu.sokhcn')
+    const page = html(await clerk.get(`/admin/documents/outgoing/${doc.id}`))
+    const forms = page.querySelectorAll('#recipients-table form')
+    const action = `/admin/documents/outgoing/${doc.id}/recipients/${tq.id}/resend`
+    expect(forms.map((f) => f.getAttribute('action'))).toEqual([action])
+    expect(forms[0]!.text).toContain('Gửi lại qua trục LGSP')
+    const done = await clerk.post(action, {})
+    expect(done.statusCode).toBe(303)
+    expect(done.headers.location).toBe(`/admin/documents/outgoing/${doc.id}`)
+    const after = html(await clerk.get(`/admin/documents/outgoing/${doc.id}`))
+    expect(after.querySelector('main')!.text).toContain(
+      `Đã đưa 1 gói tin gửi UBND tỉnh Tuyên Quang (${TUYENQUANG}) vào hàng đợi gửi qua LGSP.`,
+    )
+
+    await expect.poll(() => states(doc.id), poll).toEqual([`${VPCP}:0:sent`, `${TUYENQUANG}:0:sent`])
+    const events = await api(
+      'GET',
+      `/pubsub/subscriptions/${subscription.json().id as string}/events`,
+      tuyenquang.token,
+    )
+    expect(events.statusCode, events.body).toBe(200)
+    const [event] = events.json<{ events: Pushed[] }>().events
+    expect([event!.key, event!.payload.businessType]).toEqual([documentIdOf(doc), 0])
+    const read = parseEnvelope(event!.payload.edxml)
+    if (!read.ok) throw new Error(read.problems.join(' '))
+    expect(createHash('sha256').update(read.package.attachments[0]!.bytes).digest('hex')).toBe(
+      doc.signedSha256,
+    )
+    const sent = await view(doc.id)
+    expect(sent.recipients.find((r) => r.agencyCode === TUYENQUANG)).toMatchObject({
+      status: 'sent',
+      channel: 'lgsp',
+      resendable: false,
+    })
+    expect(sent.history.filter((h) => h.action === 'resent_lgsp').map((h) => h.note)).toEqual([
+      `UBND tỉnh Tuyên Quang (${TUYENQUANG})`,
+    ])
+    const audited = await sql<{ n: number }>`
+      select count(*)::int as n from (
+        select action, object_id, details from audit_pending
+        union all select action, object_id, details from audit_log) a
+      where action = 'document.outgoing_resent' and object_id = ${doc.id} and details ->> 'agency' = ${TUYENQUANG}`.execute(
+      t.database.db,
+    )
+    expect(audited.rows[0]!.n).toBe(1)
+
+    // Once delivered, sending again is refused, on the page and through the API, and nothing more goes.
+    const again = await clerk.post(action, {})
+    expect(again.statusCode).toBe(409)
+    const refusal = `Gói tin đã được gửi đến UBND tỉnh Tuyên Quang (${TUYENQUANG}) qua trục LGSP; không gửi lại gói tin đã gửi.`
+    expect(errorSummary(again)).toEqual([refusal])
+    expect(html(again).querySelector('#recipient-resend')!.text).toBe(refusal)
+    const twice = await resend(tq.id)
+    expect(twice.statusCode).toBe(409)
+    expect(twice.json().error.message).toBe(refusal)
+    await exchangeSettled()
+    expect(await states(doc.id)).toEqual([`${VPCP}:0:sent`, `${TUYENQUANG}:0:sent`])
+    expect((await view(doc.id)).history.filter((h) => h.action === 'sent_lgsp')).toHaveLength(2)
+  }, 180_000)
 })

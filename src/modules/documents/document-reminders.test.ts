@@ -2,7 +2,8 @@ import type { AddressInfo } from 'node:net'
 import { sql } from 'kysely'
 import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { apiToken, createTestApp, html, Visitor, type TestApp } from '../../../test/app.js'
+import { createTestApp, html, Visitor, type TestApp } from '../../../test/app.js'
+import { documentsFixture } from '../../../test/documents.js'
 import { shippedCalendar } from '../../platform/calendar/index.js'
 import { loadConfig } from '../../platform/config.js'
 import { officialsDirectory } from '../identity/index.js'
@@ -43,8 +44,7 @@ let now = new Date('2026-11-23T02:00:00Z')
 const at = (local: string) => new Date(`${local}+07:00`)
 const mail = new MailServer()
 let t: TestApp
-const tokens: Record<string, string> = {}
-const ids: Record<string, string> = {}
+const { users: ids, units, api, signIn, registerIncoming } = documentsFixture(() => t)
 let unitId = ''
 /** Two more "processes" scanning the same database, besides the app's own timer. */
 let workerA: ReturnType<typeof createDocumentRemindersService>
@@ -65,11 +65,8 @@ beforeAll(async () => {
   const db = t.database.db
   await sql`update users set email = ${EMAIL.hanh} where username = 'chuyenvien.sokhcn'`.execute(db)
   await sql`update users set email = ${EMAIL.thanh} where username = 'lanhdao.sokhcn'`.execute(db)
-  for (const username of ['vanthu.sokhcn', 'lanhdao.sokhcn', 'chuyenvien.sokhcn'])
-    tokens[username] = await apiToken(t, username)
-  const users = await sql<{ id: string; username: string }>`select id, username from users`.execute(db)
-  for (const row of users.rows) ids[row.username] = row.id
-  unitId = (await sql<{ id: string }>`select id from org_units where key = 'so-khcn'`.execute(db)).rows[0]!.id
+  await signIn(['vanthu.sokhcn', 'lanhdao.sokhcn', 'chuyenvien.sokhcn'])
+  unitId = units['so-khcn']!
   const deps = { db, config: t.config, clock: () => now }
   const worker = () =>
     createDocumentRemindersService({
@@ -86,17 +83,9 @@ afterAll(async () => {
   await new Promise<void>((resolve) => mail.server.close(() => resolve()))
 })
 
-const api = (username: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
-  t.app.inject({
-    method,
-    url: `/api/v1${url}`,
-    headers: { authorization: `Bearer ${tokens[username]}` },
-    payload: payload as object,
-  })
-
 let serial = 500
-async function registerDocument(summary: string, extra: Record<string, unknown> = {}): Promise<string> {
-  const created = await api('vanthu.sokhcn', 'POST', '/documents', {
+function registerDocument(summary: string, extra: Record<string, unknown> = {}): Promise<string> {
+  return registerIncoming('vanthu.sokhcn', {
     codeNumber: String(serial++),
     codeNotation: 'UBND-VP',
     issuedOn: '2026-11-20',
@@ -106,8 +95,6 @@ async function registerDocument(summary: string, extra: Record<string, unknown> 
     summary,
     ...extra,
   })
-  expect(created.statusCode, created.body).toBe(201)
-  return created.json().id as string
 }
 
 async function assign(documentId: string, lead: { kind: 'user' | 'unit'; id: string }, days = 3) {

@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import { UnauthenticatedError, type Actor } from '../../platform/auth/actor.js'
 import { ErrorSchema } from '../../platform/http/openapi.js'
 import type { DocumentTextService } from './document-text.service.js'
-import { textStateLabel } from './document-text.service.js'
+import { textStatusLabel } from './document-text.service.js'
 
 function actorOf(request: FastifyRequest): Actor {
   if (!request.actor)
@@ -21,7 +21,7 @@ export function documentTextApi(text: DocumentTextService) {
         schema: {
           tags: ['Văn bản'],
           summary:
-            'Nội dung chữ đọc được từ tệp PDF đính kèm (dùng cho tìm kiếm toàn văn); bản quét không có lớp chữ trả về no_text',
+            'Nội dung chữ đọc được từ tệp PDF đính kèm (dùng cho tìm kiếm toàn văn): lớp chữ của tệp, và nhận dạng ký tự (OCR) các trang quét không có lớp chữ',
           params: Type.Object(
             { id: Type.String({ maxLength: 40 }), fileId: Type.String({ maxLength: 40 }) },
             { additionalProperties: false },
@@ -31,7 +31,22 @@ export function documentTextApi(text: DocumentTextService) {
               fileId: Type.String(),
               fileName: Type.String(),
               state: Type.String({ description: 'not_applicable | pending | extracted | no_text | failed' }),
-              stateLabel: Type.String(),
+              stateLabel: Type.String({
+                description: 'Trạng thái bằng lời, nói rõ việc nhận dạng ký tự (OCR)',
+              }),
+              method: Type.Union([Type.Literal('text_layer'), Type.Literal('ocr'), Type.Null()], {
+                description: 'text_layer: chỉ từ lớp chữ; ocr: có phần nhận dạng ký tự từ trang quét',
+              }),
+              ocr: Type.Union([
+                Type.Object({
+                  state: Type.String({
+                    description: 'done | page_limit | time_limit | unavailable | failed',
+                  }),
+                  scannedPages: Type.Integer({ description: 'Số trang không có lớp chữ (trang quét)' }),
+                  recognisedPages: Type.Integer({ description: 'Số trang quét đã nhận dạng ký tự' }),
+                }),
+                Type.Null(),
+              ]),
               pages: Type.Union([Type.Integer(), Type.Null()]),
               error: Nullable(Type.String()),
               extractedAt: Nullable(Type.String()),
@@ -48,7 +63,7 @@ export function documentTextApi(text: DocumentTextService) {
         const result = await text.fileText(actorOf(request), id, fileId)
         return {
           ...result,
-          stateLabel: textStateLabel[result.state],
+          stateLabel: textStatusLabel(result),
           extractedAt: result.extractedAt?.toISOString() ?? null,
         }
       },

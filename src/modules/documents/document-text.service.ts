@@ -1,12 +1,14 @@
 import { sql, type Kysely } from 'kysely'
 import type { Actor } from '../../platform/auth/actor.js'
 import type { Clock } from '../../platform/clock.js'
+import type { Config } from '../../platform/config.js'
 import { inTransaction, type Db, type Queryable } from '../../platform/db/database.js'
 import { tablesOf, type PlatformTables } from '../../platform/db/tables.js'
 import type { ObjectStore } from '../../platform/files/index.js'
 import { ForbiddenError } from '../../platform/auth/actor.js'
 import { NotFoundError } from '../../platform/http/errors.js'
 import type { OrganisationService } from '../organisation/index.js'
+import type { OcrState } from './document-text-ocr.js'
 import { extractPdfText, type Extraction } from './document-text.js'
 import * as repo from './documents.repository.js'
 import type { DocumentTables, TextState } from './documents.tables.js'
@@ -20,20 +22,33 @@ export type DocumentTextDeps = {
   clock: Clock
   store: ObjectStore
   organisation: OrganisationService
-  /** Replaceable in tests; pdf.js in a worker thread by default. */
-  extract?: (bytes: Uint8Array) => Promise<Extraction>
+  config: Pick<Config, 'documentOcr' | 'documentOcrMaxPages'>
+  /** Replaceable in tests; pdf.js in a worker thread, then Tesseract for scanned pages, by default. */
+  extract?: (bytes: Uint8Array, signal?: AbortSignal) => Promise<Extraction>
 }
+
+/** OCR of an attachment's scanned pages, as an official sees it; null when every page had a text layer. */
+export type FileOcr = { state: OcrState; scannedPages: number; recognisedPages: number }
 
 /** What an attachment's text looks like to someone who may see its document. */
 export type FileText = {
   fileId: string
   fileName: string
   state: TextState
+  /** Where the text came from: the PDF's text layer only, or (partly) OCR of its scanned pages. */
+  method: 'text_layer' | 'ocr' | null
+  ocr: FileOcr | null
   pages: number | null
   error: string | null
   extractedAt: Date | null
   text: string | null
 }
+
+/**
+ * OCR stops beginning pages this long after the job started: the job's own limit is 3 minutes (`index.ts`), and a
+ * job that runs out is tried again from the start, so the budget must end well before it.
+ */
+const OCR_BUDGET_MS = 150_000
 
 async function readAll(store: ObjectStore, key: string): Promise<Buffer> {
   const chunks: Buffer[] = []
@@ -62,16 +77,24 @@ async function refreshDocumentText(q: Queryable, documentId: string, now: Date) 
 
 /** Text extraction of attached PDFs: the job that reads them, and reading the result. */
 export function createDocumentTextService(deps: DocumentTextDeps) {
-  const { db, clock, store, organisation } = deps
-  const extract = deps.extract ?? ((bytes: Uint8Array) => extractPdfText(bytes))
+  const { db, clock, store, organisation, config } = deps
+  const extract =
+    deps.extract ??
+    ((bytes: Uint8Array, signal?: AbortSignal) =>
+      extractPdfText(bytes, {
+        ocr: config.documentOcr
+          ? { maxPages: config.documentOcrMaxPages, deadline: Date.now() + OCR_BUDGET_MS, signal }
+          : undefined,
+      }))
 
   /**
    * The job: reads the file, extracts its text off the event loop, and records the outcome with the
    * document's search words in one transaction. Runs at least once: a file no longer pending is skipped.
    * A file that cannot be read as a PDF is an outcome (`failed`, with the reason), not a retry; a store
-   * that does not answer is a retry.
+   * that does not answer is a retry. Scanned pages are recognised (OCR) when the server can; how that went is
+   * kept with the file (`text_ocr`), and the text found is stored and searched like a text layer's.
    */
-  async function extractFile(payload: { fileId: string }) {
+  async function extractFile(payload: { fileId: string }, job?: { signal?: AbortSignal }) {
     const file = await t(db)
       .selectFrom('document_files')
       .select(['id', 'document_id', 'object_key', 'text_state'])
@@ -79,7 +102,8 @@ export function createDocumentTextService(deps: DocumentTextDeps) {
       .executeTakeFirst()
     if (!file || file.text_state !== 'pending') return
     const bytes = await readAll(store, file.object_key)
-    const result = await extract(bytes)
+    const result = await extract(bytes, job?.signal)
+    const ocr = result.state === 'failed' ? null : result.ocr
     const now = clock()
     await inTransaction(db, async (tx) => {
       const updated = await t(tx)
@@ -87,8 +111,11 @@ export function createDocumentTextService(deps: DocumentTextDeps) {
         .set({
           text_state: result.state,
           text_pages: result.state === 'failed' ? null : result.pages,
-          text_error: result.state === 'failed' ? result.error : null,
+          text_error: result.state === 'failed' ? result.error : (ocr?.error ?? null),
           text_extracted_at: now,
+          text_ocr: ocr?.state ?? null,
+          text_scanned_pages: ocr?.scannedPages ?? null,
+          text_ocr_pages: ocr?.recognisedPages ?? null,
         })
         .where('id', '=', file.id)
         .where('text_state', '=', 'pending')
@@ -119,10 +146,20 @@ export function createDocumentTextService(deps: DocumentTextDeps) {
       .select('content')
       .where('file_id', '=', file.id)
       .executeTakeFirst()
+    const ocr =
+      file.text_ocr === null
+        ? null
+        : {
+            state: file.text_ocr,
+            scannedPages: file.text_scanned_pages ?? 0,
+            recognisedPages: file.text_ocr_pages ?? 0,
+          }
     return {
       fileId: file.id,
       fileName: file.file_name,
       state: file.text_state,
+      method: file.text_state !== 'extracted' ? null : (ocr?.recognisedPages ?? 0) > 0 ? 'ocr' : 'text_layer',
+      ocr,
       pages: file.text_pages,
       error: file.text_error,
       extractedAt: file.text_extracted_at,
@@ -135,11 +172,37 @@ export function createDocumentTextService(deps: DocumentTextDeps) {
 
 export type DocumentTextService = ReturnType<typeof createDocumentTextService>
 
-/** What each state means to an official. */
+/** What each state means to an official (before OCR, or for a file every page of which had a text layer). */
 export const textStateLabel: Record<TextState, string> = {
   not_applicable: 'Không áp dụng (không phải PDF)',
   pending: 'Đang đọc nội dung tệp',
   extracted: 'Đã đọc nội dung, tìm kiếm được',
   no_text: 'Tệp không có lớp chữ (bản quét); chưa nhận dạng chữ (OCR) nên không tìm theo nội dung được',
   failed: 'Không đọc được nội dung tệp',
+}
+
+const OCR = 'nhận dạng ký tự (OCR)'
+
+/** Why scanned pages were not (all) recognised. */
+const ocrShortfall: Record<Exclude<OcrState, 'done'>, string> = {
+  page_limit: 'đã đến giới hạn số trang nhận dạng mỗi tệp',
+  time_limit: `${OCR} dừng vì quá thời gian`,
+  unavailable: `${OCR} không khả dụng trên máy chủ`,
+  failed: `${OCR} không thành công`,
+}
+
+/** The state of an attachment's text in a sentence, saying how OCR of its scanned pages went. */
+export function textStatusLabel(file: Pick<FileText, 'state' | 'ocr'>): string {
+  const { state, ocr } = file
+  if (!ocr || (state !== 'extracted' && state !== 'no_text')) return textStateLabel[state]
+  const { scannedPages: scanned, recognisedPages: done } = ocr
+  const why = ocr.state === 'done' ? '' : ocrShortfall[ocr.state]
+  if (state === 'no_text') {
+    const tried = done > 0 ? `${OCR} ${done} trang không thấy chữ${why ? ` (${why})` : ''}` : why
+    return `Tệp không có lớp chữ (bản quét); ${tried || `${OCR} không thấy chữ`} nên chỉ tìm được theo thông tin văn bản`
+  }
+  if (done === 0)
+    return `Đã đọc nội dung, tìm kiếm được; ${scanned} trang quét không tìm theo nội dung được (${why})`
+  if (done === scanned) return `Đã đọc nội dung, tìm kiếm được; ${OCR} ${done} trang quét`
+  return `Đã đọc nội dung, tìm kiếm được; ${OCR} ${done} trang quét đầu trong ${scanned} trang quét, ${scanned - done} trang sau không tìm theo nội dung được (${why})`
 }

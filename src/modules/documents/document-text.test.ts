@@ -1,8 +1,15 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { sql } from 'kysely'
+import { PDFDocument, StandardFonts } from 'pdf-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { apiToken, createTestApp, html, multipartBody, Visitor, type TestApp } from '../../../test/app.js'
+import { createTestApp, html, Visitor, type TestApp } from '../../../test/app.js'
+import { documentsFixture, edxmlHeader } from '../../../test/documents.js'
 import { samplePdf } from '../../../test/files.js'
-import { PdfWriter } from '../../platform/pdf/pdf.js'
+import { ConfigError, loadConfig } from '../../platform/config.js'
+import { PAGE_SIZES, PdfWriter } from '../../platform/pdf/pdf.js'
 import { extractPdfText } from './document-text.js'
 import { buildEnvelope, emptyOrgan } from './edxml.js'
 
@@ -13,6 +20,41 @@ async function scannedPdf(): Promise<Buffer> {
   return Buffer.from(await pdf.bytes())
 }
 
+/**
+ * A clerk's scan of a paper document: each page's Vietnamese text printed to a PDF, rendered to a PNG by pdftoppm,
+ * and only that image put on a page of a new PDF (pdf-lib): no text layer at all.
+ */
+async function paperScan(pages: string[][], stamp?: string): Promise<Buffer> {
+  const scan = await PDFDocument.create()
+  const font = await scan.embedFont(StandardFonts.Helvetica)
+  const dir = mkdtempSync(join(tmpdir(), 'cb-scan-'))
+  try {
+    for (const lines of pages) {
+      const printed = await PdfWriter.create('A4', 'Văn bản giấy')
+      for (const line of lines) printed.text(line, { size: 16 })
+      writeFileSync(join(dir, 'printed.pdf'), await printed.bytes())
+      execFileSync('pdftoppm', ['-r', '150', '-gray', '-png', '-singlefile', 'printed.pdf', 'page'], {
+        cwd: dir,
+      })
+      const image = await scan.embedPng(readFileSync(join(dir, 'page.png')))
+      const page = scan.addPage([...PAGE_SIZES.A4])
+      page.drawImage(image, { x: 0, y: 0, width: page.getWidth(), height: page.getHeight() })
+      // A scanning app's line of text at the foot of the page: a text layer of a few words.
+      if (stamp) page.drawText(stamp, { x: 40, y: 20, size: 8, font })
+    }
+    return Buffer.from(await scan.save())
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Words as a search folds them: no diacritics, lower case. */
+const folded = (text: string) =>
+  text.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/gi, 'd').toLowerCase().replace(/\s+/g, ' ')
+
+const FLOOD_PLAN = ['KẾ HOẠCH', 'Phòng chống lũ quét và sạt lở đất', 'tại xã Hạ Lang năm 2027']
+const EVACUATION = ['DANH SÁCH', 'Hộ dân di dời khẩn cấp', 'khỏi vùng nguy hiểm']
+
 describe('reading the text of a PDF', () => {
   it('reads Vietnamese text in NFC', async () => {
     const result = await extractPdfText(await samplePdf('Phê duyệt đề án du lịch thác Bản Giốc'))
@@ -22,8 +64,68 @@ describe('reading the text of a PDF', () => {
     expect(result.text).toBe(result.text.normalize('NFC'))
   })
 
-  it('marks a scan without a text layer as having no text (there is no OCR)', async () => {
-    expect(await extractPdfText(await scannedPdf())).toEqual({ state: 'no_text', pages: 1 })
+  it('marks a scan without a text layer as having no text when OCR is not asked for', async () => {
+    expect(await extractPdfText(await scannedPdf())).toEqual({
+      state: 'no_text',
+      pages: 1,
+      ocr: { state: 'unavailable', scannedPages: 1, recognisedPages: 0, error: null },
+    })
+  })
+
+  it('recognises the Vietnamese text of a scanned page with OCR, in NFC', async () => {
+    const result = await extractPdfText(await paperScan([FLOOD_PLAN]), {
+      ocr: { maxPages: 20, deadline: Date.now() + 120_000 },
+    })
+    expect(result).toMatchObject({
+      state: 'extracted',
+      pages: 1,
+      ocr: { state: 'done', scannedPages: 1, recognisedPages: 1, error: null },
+    })
+    if (result.state !== 'extracted') return
+    expect(folded(result.text)).toContain('phong chong lu quet')
+    expect(folded(result.text)).toContain('ha lang')
+    expect(result.text).toBe(result.text.normalize('NFC'))
+  }, 120_000)
+
+  it("recognises a scanned page that carries a scanning app's stamp as text", async () => {
+    const result = await extractPdfText(await paperScan([FLOOD_PLAN], 'Scanned with CamScanner'), {
+      ocr: { maxPages: 20, deadline: Date.now() + 120_000 },
+    })
+    expect(result).toMatchObject({
+      state: 'extracted',
+      ocr: { state: 'done', scannedPages: 1, recognisedPages: 1 },
+    })
+    if (result.state !== 'extracted') return
+    expect(result.text).toContain('Scanned with CamScanner')
+    expect(folded(result.text)).toContain('phong chong lu quet')
+  }, 120_000)
+
+  it('does not OCR a typed page with a few words and no image', async () => {
+    const result = await extractPdfText(await samplePdf('Tờ trình'), {
+      ocr: { maxPages: 20, deadline: Date.now() + 120_000 },
+    })
+    expect(result).toMatchObject({ state: 'extracted', text: 'Tờ trình', ocr: null })
+  })
+
+  it('leaves the pages after the time limit unrecognised', async () => {
+    const result = await extractPdfText(await paperScan([FLOOD_PLAN]), {
+      ocr: { maxPages: 20, deadline: Date.now() - 1 },
+    })
+    expect(result).toMatchObject({
+      state: 'no_text',
+      ocr: { state: 'time_limit', scannedPages: 1, recognisedPages: 0 },
+    })
+  })
+
+  it('refuses an OCR page cap that is not a number from 1 to 500, in Vietnamese', () => {
+    for (const value of ['0', '501', 'hai mươi']) {
+      expect(() => loadConfig({ DOCUMENT_OCR_MAX_PAGES: value })).toThrow(ConfigError)
+      expect(() => loadConfig({ DOCUMENT_OCR_MAX_PAGES: value })).toThrow(
+        /DOCUMENT_OCR_MAX_PAGES=.*phải là số nguyên từ 1 đến 500/,
+      )
+    }
+    expect(() => loadConfig({ DOCUMENT_OCR: 'có' })).toThrow(/DOCUMENT_OCR=.*phải là true hoặc false/)
+    expect(loadConfig({})).toMatchObject({ documentOcr: true, documentOcrMaxPages: 20 })
   })
 
   it('fails with a reason on a file that is not a readable PDF', async () => {
@@ -41,16 +143,11 @@ describe('reading the text of a PDF', () => {
 })
 
 let t: TestApp
-const tokens: Record<string, string> = {}
-const users: Record<string, string> = {}
+const { as, api, signIn, registerIncoming, addFiles } = documentsFixture(() => t)
 let counter = 500
 
-const as = (username: string) => ({ authorization: `Bearer ${tokens[username]}` })
-const api = (username: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
-  t.app.inject({ method, url: `/api/v1${url}`, headers: as(username), payload: payload as object })
-
 async function registerWithPdf(overrides: Record<string, unknown>, pdf: Buffer) {
-  const created = await api('vanthu.sokhcn', 'POST', '/documents', {
+  const id = await registerIncoming('vanthu.sokhcn', {
     codeNumber: String(++counter),
     codeNotation: 'SVHTTDL-QLDL',
     issuedOn: '2026-11-20',
@@ -60,28 +157,26 @@ async function registerWithPdf(overrides: Record<string, unknown>, pdf: Buffer) 
     source: 'electronic',
     ...overrides,
   })
-  expect(created.statusCode, created.body).toBe(201)
-  const id = created.json().id as string
-  const { payload, contentType } = multipartBody({}, [{ field: 'files', name: 'noi-dung.pdf', content: pdf }])
-  const added = await t.app.inject({
-    method: 'POST',
-    url: `/api/v1/documents/${id}/files`,
-    payload,
-    headers: { ...as('vanthu.sokhcn'), 'content-type': contentType },
-  })
+  const added = await addFiles('vanthu.sokhcn', id, [{ name: 'noi-dung.pdf', content: pdf }])
   expect(added.statusCode, added.body).toBe(201)
   return { id, fileId: added.json()[0].id as string }
 }
 
-/** Waits for the background job to read a file, as the clerk would by reloading the page. */
-async function textOf(username: string, id: string, fileId: string) {
-  for (let i = 0; i < 200; i++) {
-    const response = await api(username, 'GET', `/documents/${id}/files/${fileId}/text`)
+/**
+ * Waits for the background job to read a file, as the clerk would by reloading the page; OCR takes seconds a page
+ * on a busy machine.
+ */
+async function textOf(username: string, id: string, fileId: string, call = api) {
+  for (const until = Date.now() + 90_000; Date.now() < until;) {
+    const response = await call(username, 'GET', `/documents/${id}/files/${fileId}/text`)
     if (response.statusCode !== 200 || response.json().state !== 'pending') return response
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   throw new Error('text extraction did not finish')
 }
+
+/** OCR tests wait for Tesseract. */
+const OCR_TIMEOUT = 120_000
 
 const found = async (username: string, q: string) =>
   (await api(username, 'GET', `/documents?q=${encodeURIComponent(q)}`))
@@ -89,13 +184,9 @@ const found = async (username: string, q: string) =>
     .items.map((d: { id: string }) => d.id)
 
 beforeAll(async () => {
-  t = await createTestApp()
-  for (const username of ['vanthu.sokhcn', 'lanhdao.sokhcn', 'chuyenvien.sokhcn', 'lanhdao.thucphan'])
-    tokens[username] = await apiToken(t, username)
-  for (const row of (
-    await sql<{ id: string; username: string }>`select id, username from users`.execute(t.database.db)
-  ).rows)
-    users[row.username] = row.id
+  // The province's setting here: one scanned page recognised per file.
+  t = await createTestApp({ env: { DOCUMENT_OCR_MAX_PAGES: '1' } })
+  await signIn(['vanthu.sokhcn', 'lanhdao.sokhcn', 'chuyenvien.sokhcn', 'lanhdao.thucphan'])
 })
 
 afterAll(async () => {
@@ -133,18 +224,22 @@ describe('full-text search in attached PDFs', () => {
     expect(filtered.json().items).toEqual([])
   })
 
-  it('marks a scanned PDF as having no text, and an unreadable one as failed', async () => {
-    const scan = await registerWithPdf({ summary: 'Về việc gửi bản quét' }, await scannedPdf())
-    expect((await textOf('vanthu.sokhcn', scan.id, scan.fileId)).json()).toMatchObject({
-      state: 'no_text',
-      stateLabel: expect.stringContaining('bản quét'),
-      text: null,
-    })
-    const broken = await registerWithPdf({ summary: 'Về việc gửi tệp hỏng' }, Buffer.from('%PDF-1.7\nhỏng'))
-    const result = (await textOf('vanthu.sokhcn', broken.id, broken.fileId)).json()
-    expect(result.state).toBe('failed')
-    expect(result.error).toBeTruthy()
-  })
+  it(
+    'marks a scanned PDF as having no text, and an unreadable one as failed',
+    async () => {
+      const scan = await registerWithPdf({ summary: 'Về việc gửi bản quét' }, await scannedPdf())
+      expect((await textOf('vanthu.sokhcn', scan.id, scan.fileId)).json()).toMatchObject({
+        state: 'no_text',
+        stateLabel: expect.stringContaining('bản quét'),
+        text: null,
+      })
+      const broken = await registerWithPdf({ summary: 'Về việc gửi tệp hỏng' }, Buffer.from('%PDF-1.7\nhỏng'))
+      const result = (await textOf('vanthu.sokhcn', broken.id, broken.fileId)).json()
+      expect(result.state).toBe('failed')
+      expect(result.error).toBeTruthy()
+    },
+    OCR_TIMEOUT,
+  )
 
   it('never shows the text of a confidential document to others, in search or directly', async () => {
     const { id, fileId } = await registerWithPdf(
@@ -169,29 +264,16 @@ describe('full-text search in attached PDFs', () => {
   it('reads the PDF of a document received as edXML', async () => {
     const xml = buildEnvelope(
       {
-        document: {
+        document: edxmlHeader({
           from: emptyOrgan('000.00.00.H14', 'Ủy ban nhân dân tỉnh Cao Bằng'),
           to: [emptyOrgan('000.13.00.H14', 'Sở Khoa học và Công nghệ')],
           codeNumber: '4321',
           codeNotation: 'UBND-KT',
           place: 'Cao Bằng',
           promulgationDate: '2026-11-21',
-          type: { code: 18, name: 'Công văn' },
           subject: 'V/v báo cáo định kỳ',
-          content: '',
           signer: { competence: 'KT. CHỦ TỊCH', position: 'Phó Chủ tịch', fullName: 'Nông Văn Chí' },
-          dueDate: null,
-          toPlaces: [],
-          priority: 0,
-          sphereOfPromulgation: '',
-          typerNotation: '',
-          promulgationAmount: null,
-          pageAmount: null,
-          appendixes: [],
-          responseFor: [],
-          steeringType: 0,
-          documentId: '000.00.00.H14,2026/11/21,4321/UBND-KT',
-        },
+        }),
         attachments: [
           {
             contentId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
@@ -251,4 +333,116 @@ describe('full-text search in attached PDFs', () => {
     const page = await visitor.get('/admin/documents/incoming?q=ho+ngheo+giam')
     expect(html(page).querySelector('#documents')?.text).toContain('77/UBND-NC')
   })
+})
+
+describe('OCR of scanned PDFs', () => {
+  it(
+    'finds a scanned paper document by words of its image typed without diacritics, marked as OCR',
+    async () => {
+      const { id, fileId } = await registerWithPdf(
+        { summary: 'Về việc gửi kế hoạch bằng bản giấy', source: 'paper' },
+        await paperScan([FLOOD_PLAN]),
+      )
+      await t.app.jobs.start()
+      const text = (await textOf('vanthu.sokhcn', id, fileId)).json()
+      expect(text).toMatchObject({
+        state: 'extracted',
+        method: 'ocr',
+        pages: 1,
+        ocr: { state: 'done', scannedPages: 1, recognisedPages: 1 },
+        stateLabel: 'Đã đọc nội dung, tìm kiếm được; nhận dạng ký tự (OCR) 1 trang quét',
+      })
+      expect(folded(text.text)).toContain('sat lo dat')
+      expect(text.text).toBe(text.text.normalize('NFC'))
+
+      // The register page's search, as the clerk types it.
+      const visitor = new Visitor(t.app)
+      await visitor.login('vanthu.sokhcn')
+      const page = await visitor.get('/admin/documents/incoming?q=lu+quet+sat+lo+ha+lang')
+      expect(html(page).querySelector('#documents')?.text).toContain('Về việc gửi kế hoạch bằng bản giấy')
+      expect(await found('vanthu.sokhcn', 'lu quet sat lo ha lang')).toEqual([id])
+      // A word from the metadata and one from the scan.
+      expect(await found('vanthu.sokhcn', 'ban giay phong chong')).toEqual([id])
+    },
+    OCR_TIMEOUT,
+  )
+
+  it(
+    'recognises the first pages up to the cap and says the others were left',
+    async () => {
+      const { id, fileId } = await registerWithPdf(
+        { summary: 'Về việc gửi hồ sơ di dân bằng bản giấy', source: 'paper' },
+        await paperScan([FLOOD_PLAN, EVACUATION]),
+      )
+      await t.app.jobs.start()
+      const text = (await textOf('vanthu.sokhcn', id, fileId)).json()
+      expect(text).toMatchObject({
+        state: 'extracted',
+        method: 'ocr',
+        pages: 2,
+        ocr: { state: 'page_limit', scannedPages: 2, recognisedPages: 1 },
+      })
+      expect(text.stateLabel).toBe(
+        'Đã đọc nội dung, tìm kiếm được; nhận dạng ký tự (OCR) 1 trang quét đầu trong 2 trang quét, 1 trang sau ' +
+          'không tìm theo nội dung được (đã đến giới hạn số trang nhận dạng mỗi tệp)',
+      )
+      expect(await found('vanthu.sokhcn', 'lu quet sat lo')).toContain(id)
+      expect(await found('vanthu.sokhcn', 'khan cap nguy hiem')).toEqual([])
+    },
+    OCR_TIMEOUT,
+  )
+})
+
+describe('with OCR turned off', () => {
+  let off: TestApp
+  const offFixture = documentsFixture(() => off)
+
+  beforeAll(async () => {
+    off = await createTestApp({ env: { DOCUMENT_OCR: 'false' } })
+    await offFixture.signIn(['vanthu.sokhcn'])
+    await off.app.jobs.start()
+  })
+
+  afterAll(async () => {
+    await off.close()
+  })
+
+  it(
+    'keeps a scan with its status saying OCR is unavailable, found by its metadata only',
+    async () => {
+      const id = await offFixture.registerIncoming('vanthu.sokhcn', {
+        codeNumber: '915',
+        codeNotation: 'UBND-PCTT',
+        issuedOn: '2026-11-20',
+        issuerName: 'Ủy ban nhân dân xã Hạ Lang',
+        typeCode: 'cong-van',
+        summary: 'Về việc báo cáo thiệt hại do mưa đá',
+        source: 'paper',
+      })
+      const added = await offFixture.addFiles('vanthu.sokhcn', id, [
+        { name: 'ban-quet.pdf', content: await paperScan([FLOOD_PLAN]) },
+      ])
+      expect(added.statusCode, added.body).toBe(201)
+      const fileId = added.json()[0].id as string
+      const text = await textOf('vanthu.sokhcn', id, fileId, offFixture.api)
+      expect(text.json()).toMatchObject({
+        state: 'no_text',
+        method: null,
+        text: null,
+        error: null,
+        ocr: { state: 'unavailable', scannedPages: 1, recognisedPages: 0 },
+        stateLabel:
+          'Tệp không có lớp chữ (bản quét); nhận dạng ký tự (OCR) không khả dụng trên máy chủ nên chỉ tìm được theo ' +
+          'thông tin văn bản',
+      })
+      expect((await offFixture.api('vanthu.sokhcn', 'GET', `/documents/${id}`)).statusCode).toBe(200)
+      const search = async (q: string) =>
+        (await offFixture.api('vanthu.sokhcn', 'GET', `/documents?q=${encodeURIComponent(q)}`))
+          .json()
+          .items.map((d: { id: string }) => d.id)
+      expect(await search('thiet hai mua da')).toEqual([id])
+      expect(await search('lu quet sat lo')).toEqual([])
+    },
+    OCR_TIMEOUT,
+  )
 })

@@ -2,41 +2,26 @@ import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { apiToken, createTestApp, multipartBody, type TestApp } from '../../../test/app.js'
+import { createTestApp, type TestApp } from '../../../test/app.js'
+import { AGENCY, documentsFixture, OFFICIALS } from '../../../test/documents.js'
 import { samplePdf, samplePng } from '../../../test/files.js'
 import { buildEnvelope, emptyOrgan, type EdxmlPackage } from './edxml.js'
 
 // Friday 27/11/2026, 09:00 in Cao Bằng.
 let now = new Date('2026-11-27T02:00:00Z')
 let t: TestApp
-const tokens: Record<string, string> = {}
-const units: Record<string, string> = {}
+const { units, as, api, signIn, addFiles: upload } = documentsFixture(() => t)
 let pdf: Buffer
 
-const SKHCN = '000.13.00.H14'
-const WARD = '001.90.00.H14'
+const SKHCN = AGENCY.skhcn
+const WARD = AGENCY.ward
 
 beforeAll(async () => {
   t = await createTestApp({ clock: () => now })
-  for (const username of [
-    'vanthu.sokhcn',
-    'lanhdao.sokhcn',
-    'chuyenvien.sokhcn',
-    'vanthu.thucphan',
-    'lanhdao.thucphan',
-    'chuyenvien.thucphan',
-  ]) {
-    tokens[username] = await apiToken(t, username)
-  }
-  const rows = await sql<{ id: string; key: string }>`select id, key from org_units`.execute(t.database.db)
-  for (const row of rows.rows) units[row.key] = row.id
+  await signIn(OFFICIALS)
   pdf = await samplePdf('Công văn số 1234/UBND-VP')
 })
 afterAll(() => t.close())
-
-const as = (username: string) => ({ authorization: `Bearer ${tokens[username]}` })
-const api = (username: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
-  t.app.inject({ method, url: `/api/v1${url}`, headers: as(username), payload: payload as object })
 
 let serial = 100
 const incoming = (overrides: Record<string, unknown> = {}) => ({
@@ -69,19 +54,6 @@ function storedObjects(): number {
         )
       : 0
   return walk(join(t.config.dataDir, 'files', 'documents'))
-}
-
-async function upload(username: string, id: string, files: { name: string; content: Buffer }[]) {
-  const { payload, contentType } = multipartBody(
-    {},
-    files.map((f) => ({ field: 'files', name: f.name, content: f.content })),
-  )
-  return t.app.inject({
-    method: 'POST',
-    url: `/api/v1/documents/${id}/files`,
-    payload,
-    headers: { ...as(username), 'content-type': contentType },
-  })
 }
 
 describe('incoming register', () => {

@@ -17,6 +17,7 @@ import {
 import type { AssignmentRow, DocumentRow } from './documents.repository.js'
 import type { DocumentsService } from './documents.service.js'
 import { sendFile } from './documents.view.js'
+import { EdxmlSignatureSchema, edxmlSignatureJson } from './edxml-signature.js'
 
 const tags = ['Văn bản']
 const errors = {
@@ -54,6 +55,15 @@ const DocumentSchema = Type.Object({
   statusLabel: Type.String(),
   completedAt: Nullable(Type.String()),
   duplicateOf: Nullable(Type.String()),
+  edxmlSignature: EdxmlSignatureSchema,
+  withdrawn: Nullable(
+    Type.String({ description: 'recalled (nơi gửi đã thu hồi) | replaced (đã bị thay thế); null otherwise' }),
+  ),
+  withdrawnAt: Nullable(Type.String({ description: 'Khi nơi gửi thu hồi hoặc thay thế' })),
+  withdrawnReason: Nullable(Type.String({ description: 'Lý do nơi gửi nêu' })),
+  replacedBy: Nullable(Type.String({ description: 'Văn bản đến thay thế văn bản này (cùng sổ)' })),
+  amendedAt: Nullable(Type.String({ description: 'Lần cập nhật gần nhất của nơi gửi' })),
+  amendedReason: Nullable(Type.String()),
 })
 
 const FileSchema = Type.Object({
@@ -112,7 +122,39 @@ export function documentJson(d: DocumentRow) {
     statusLabel: statusLabel[d.status],
     completedAt: d.completed_at?.toISOString() ?? null,
     duplicateOf: d.duplicate_of,
+    edxmlSignature: edxmlSignatureJson(d.edxml),
+    withdrawn: d.withdrawn_at ? (d.status === 'replaced' ? 'replaced' : 'recalled') : null,
+    withdrawnAt: d.withdrawn_at?.toISOString() ?? null,
+    withdrawnReason: d.withdrawn_reason ?? null,
+    replacedBy: d.replaced_by ?? null,
+    amendedAt: d.amended_at?.toISOString() ?? null,
+    amendedReason: d.amended_reason ?? null,
   }
+}
+
+/** The API's names of the fields a sender's update may change (`DocumentChanges`). */
+const changedField: Record<string, string> = {
+  summary: 'summary',
+  content: 'content',
+  due_on: 'dueOn',
+  urgency: 'urgency',
+  signer_name: 'signerName',
+  signer_position: 'signerPosition',
+  signer_competence: 'signerCompetence',
+  issue_place: 'issuePlace',
+}
+const changedValues = (values: unknown): Record<string, string | null> =>
+  Object.fromEntries(
+    Object.entries((values ?? {}) as Record<string, unknown>).map(([field, value]) => [
+      changedField[field] ?? field,
+      value === null || value === undefined ? null : String(value),
+    ]),
+  )
+
+/** What a sender's update changed, former and new values, as its history entry keeps them. */
+function changesOf(details: Record<string, unknown>) {
+  if (!details.before || !details.after) return null
+  return { before: changedValues(details.before), after: changedValues(details.after) }
 }
 
 function assignmentJson(a: AssignmentRow) {
@@ -398,6 +440,17 @@ export function documentsApi(
                   actorName: Nullable(Type.String()),
                   note: Nullable(Type.String()),
                   at: Type.String(),
+                  changes: Nullable(
+                    Type.Object(
+                      {
+                        before: Type.Record(Type.String(), Nullable(Type.String())),
+                        after: Type.Record(Type.String(), Nullable(Type.String())),
+                      },
+                      {
+                        description: 'updated_by_sender: the former and the new values of the changed fields',
+                      },
+                    ),
+                  ),
                 }),
               ),
               statusMessages: Type.Array(
@@ -429,6 +482,7 @@ export function documentsApi(
             actorName: h.actor_name,
             note: h.note,
             at: h.at.toISOString(),
+            changes: h.action === 'updated_by_sender' ? changesOf(h.details) : null,
           })),
           statusMessages: view.statusMessages.map((m) => ({
             statusCode: m.status_code,

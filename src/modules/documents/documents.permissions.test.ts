@@ -1,19 +1,15 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { apiToken, createTestApp, multipartBody, Visitor, type TestApp } from '../../../test/app.js'
+import { createTestApp, Visitor, type TestApp } from '../../../test/app.js'
+import { documentsFixture, OFFICIALS } from '../../../test/documents.js'
 import { samplePdf } from '../../../test/files.js'
 
 let t: TestApp
-const tokens: Record<string, string> = {}
-const users: Record<string, string> = {}
+const { users, units, api, signIn, registerIncoming, addFiles } = documentsFixture(() => t)
 let soKhcn = ''
 // An ordinary document, a confidential one assigned to a person, an urgent one assigned to the unit.
 const docs = { ordinary: '', confidential: '', urgent: '' }
 const fileOf: Record<string, string> = {}
-
-const as = (username: string) => ({ authorization: `Bearer ${tokens[username]}` })
-const api = (username: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
-  t.app.inject({ method, url: `/api/v1${url}`, headers: as(username), payload: payload as object })
 
 async function auditCount(action: string, objectId: string, actor: string): Promise<number> {
   const rows = await sql<{ n: number }>`
@@ -28,25 +24,11 @@ async function auditCount(action: string, objectId: string, actor: string): Prom
 
 beforeAll(async () => {
   t = await createTestApp({ clock: () => new Date('2026-11-27T02:00:00Z') })
-  const names = [
-    'vanthu.sokhcn',
-    'lanhdao.sokhcn',
-    'chuyenvien.sokhcn',
-    'vanthu.thucphan',
-    'lanhdao.thucphan',
-    'chuyenvien.thucphan',
-    'quantri',
-  ]
-  for (const username of names) tokens[username] = await apiToken(t, username)
-  const rows = await sql<{ id: string; username: string }>`select id, username from users`.execute(
-    t.database.db,
-  )
-  for (const row of rows.rows) users[row.username] = row.id
-  soKhcn = (await sql<{ id: string }>`select id from org_units where key = 'so-khcn'`.execute(t.database.db))
-    .rows[0]!.id
+  await signIn([...OFFICIALS, 'quantri'])
+  soKhcn = units['so-khcn']!
   const pdf = await samplePdf('Văn bản mật')
   const registerWithFile = async (key: keyof typeof docs, overrides: Record<string, unknown>) => {
-    const response = await api('vanthu.sokhcn', 'POST', '/documents', {
+    docs[key] = await registerIncoming('vanthu.sokhcn', {
       codeNumber: String(Object.keys(docs).indexOf(key) + 10),
       codeNotation: 'BCA-PA05',
       issuedOn: '2026-11-25',
@@ -55,18 +37,11 @@ beforeAll(async () => {
       summary: `Về việc bảo đảm an ninh mạng ${key} kỳ lân`,
       ...overrides,
     })
-    docs[key] = response.json().id
   }
   await registerWithFile('ordinary', {})
   // The file is attached while the document is still ordinary, so the clerk can add it.
-  const { payload, contentType } = multipartBody({}, [{ field: 'files', name: 'mat.pdf', content: pdf }])
   await registerWithFile('confidential', {})
-  const added = await t.app.inject({
-    method: 'POST',
-    url: `/api/v1/documents/${docs.confidential}/files`,
-    payload,
-    headers: { ...as('vanthu.sokhcn'), 'content-type': contentType },
-  })
+  const added = await addFiles('vanthu.sokhcn', docs.confidential, [{ name: 'mat.pdf', content: pdf }])
   fileOf.confidential = added.json()[0].id
   await sql`update documents set confidentiality = 'confidential' where id = ${docs.confidential}`.execute(
     t.database.db,
@@ -129,15 +104,9 @@ describe('officials of another unit', () => {
         })
       ).statusCode,
     ).toBe(404)
-    const { payload, contentType } = multipartBody({}, [
-      { field: 'files', name: 'x.pdf', content: await samplePdf() },
+    const upload = await addFiles('vanthu.thucphan', docs.ordinary, [
+      { name: 'x.pdf', content: await samplePdf() },
     ])
-    const upload = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/documents/${docs.ordinary}/files`,
-      payload,
-      headers: { ...as('vanthu.thucphan'), 'content-type': contentType },
-    })
     expect(upload.statusCode).toBe(403)
   })
 

@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, errorSummary, html, Visitor, type TestApp } from '../../../test/app.js'
 import { samplePdf } from '../../../test/files.js'
+import { edxmlHeader, pdfAttachment } from '../../../test/documents.js'
 import { buildEnvelope, emptyOrgan } from './edxml.js'
 
 let t: TestApp
@@ -169,32 +170,16 @@ describe('receiving an edXML package on the clerk’s page', () => {
 
     const xml = buildEnvelope(
       {
-        document: {
+        document: edxmlHeader({
           from: emptyOrgan('000.00.00.H14', 'Ủy ban nhân dân tỉnh Cao Bằng'),
-          to: [emptyOrgan('001.90.00.H14', 'UBND phường Thục Phán')],
           codeNumber: '45',
           codeNotation: 'UBND-NC',
           place: 'Cao Bằng',
           promulgationDate: '2026-11-26',
           type: { code: 7, name: 'Thông báo' },
           subject: 'Thông báo lịch tiếp công dân tháng 12',
-          content: '',
-          signer: { competence: '', position: '', fullName: '' },
-          dueDate: null,
-          toPlaces: [],
-          priority: 0,
-          sphereOfPromulgation: '',
-          typerNotation: '',
-          promulgationAmount: null,
-          pageAmount: null,
-          appendixes: [],
-          responseFor: [],
-          steeringType: 0,
-          documentId: '000.00.00.H14,2026/11/26,45/UBND-NC',
-        },
-        attachments: [
-          { contentId: 'c1', name: 'TB 45.pdf', contentType: 'application/pdf', description: '', bytes: pdf },
-        ],
+        }),
+        attachments: [pdfAttachment(pdf, 'TB 45.pdf')],
       },
       new Date('2026-11-26T03:00:00Z'),
     )

@@ -38,6 +38,7 @@ import { AssigneeSelect, dayText, formatSize, sendFile, TextArea } from './docum
 import type { DocumentRemindersService } from './document-reminders.js'
 import { RemindersPanel } from './document-reminders.view.js'
 import { OutgoingCard, OutgoingLinks } from './outgoing.view.js'
+import { signatureRow } from './edxml-signature.js'
 import { WorkFilesLinks } from './work-files.view.js'
 
 type Form = Record<string, string | undefined>
@@ -868,6 +869,7 @@ export function documentsRoutes(
       const unitOptions = targets.units.map((u) => ({ value: `unit:${u.id}`, label: u.name }))
       const peopleOptions = targets.people.map((p) => ({ value: `user:${p.id}`, label: p.fullName }))
       const title = `${view.typeName} số ${d.code_number}/${d.code_notation}`
+      const signature = signatureRow(d.edxml, ctx.lang)
       const row = (label: string, value: string) => (
         <tr>
           <th scope="row" safe>
@@ -933,6 +935,7 @@ export function documentsRoutes(
               {row(t('confidentiality'), confidentialityLabel[d.confidentiality])}
               {row(t('dueAt'), dayText(d.due_on))}
               {row(t('source'), sourceLabel[d.source])}
+              {signature ? row(signature.label, signature.text) : ''}
               {row(t('status'), statusLabel[d.status])}
             </tbody>
           </table>

@@ -20,6 +20,7 @@ import {
   type FieldErrors,
 } from '../../platform/http/errors.js'
 import type { ModuleDeps } from '../../platform/module.js'
+import type { SigningKeys } from '../../platform/signing/index.js'
 import type { OrganisationService, OrgUnit } from '../organisation/index.js'
 import {
   describeFile,
@@ -55,13 +56,18 @@ import * as repo from './documents.repository.js'
 import type { EdxmlExtra } from './documents.tables.js'
 import { amendReceived, findReplaced, markReplaced, type By } from './edxml-amendments.js'
 import {
+  edxmlSigner,
+  readSignedEnvelope,
+  readSignedStatusMessage,
+  type EdxmlSignature,
+} from './edxml-signature.js'
+import {
   buildEnvelope,
   buildStatusMessage,
   edxmlDocumentId,
   emptyOrgan,
   BusinessType,
   packageKey,
-  parseEnvelope,
   StatusCode,
   statusDescription,
   type EdxmlPackage,
@@ -109,6 +115,8 @@ export type DocumentsDeps = ModuleDeps & {
   organisation: OrganisationService
   people: PeopleDirectory
   calendar?: WorkingCalendar
+  /** The units' keys: status messages to senders are signed with them (`edxml-signature.ts`). */
+  signing: SigningKeys
 }
 
 /** Who an assignment goes to: `unit:<id>` or `user:<id>` in forms, an object in the API. */
@@ -133,6 +141,8 @@ export function createDocumentsService(deps: DocumentsDeps) {
     0,
   )
   const closing = calendar.rules.officeHours.at(-1)?.end ?? '17:00'
+  const signer = edxmlSigner(deps.signing)
+  const signaturePolicy = () => ({ requireSignature: deps.config.edxmlRequireSignature, now: clock() })
 
   /** The actor's units for each kind of access; every list and check is scoped by it. */
   async function scopeOf(actor: Actor) {
@@ -499,13 +509,29 @@ export function createDocumentsService(deps: DocumentsDeps) {
     const unit = unitId ? (await organisation.findUnitsByIds([unitId]))[0] : undefined
     if (!unit) throw new ValidationError({ unitId: 'Chọn đơn vị nhận văn bản.' })
     authorize(actor, Permission.documentsRegister, unit)
-    const parsed = parseEnvelope(input.xml)
+    const parsed = readSignedEnvelope(input.xml, signaturePolicy())
     if (!parsed.ok) return refuseEdxml(parsed.problems)
-    return receiveEdxml(actor, ctx, unit, parsed.package, { request: packageKey(input.xml) })
+    return receiveEdxml(actor, ctx, unit, parsed.package, {
+      request: packageKey(input.xml),
+      signature: parsed.signature,
+    })
   }
 
   /**
-   * A package for a unit, read by `parseEnvelope`: from a clerk's import, or from an agency over the LGSP
+   * A package or a status message as read from an agency (`document-exchange.service.ts`): the envelope's
+   * problems listed, a broken signature (or none, when EDXML_REQUIRE_SIGNATURE is set) refused with 422.
+   */
+  const readEnvelope = (xml: string) => readSignedEnvelope(xml, signaturePolicy())
+  const readStatusMessage = (xml: string) => readSignedStatusMessage(xml, signaturePolicy())
+
+  /** A status message as it leaves for the sender: signed with the key of the unit that received the document. */
+  async function signStatusMessage(xml: string, unitId: string | undefined) {
+    if (!unitId) throw new NotFoundError('Không tìm thấy văn bản của thông báo trạng thái.')
+    return signer.sign(xml, await unitOf(unitId))
+  }
+
+  /**
+   * A package for a unit, read by `readSignedEnvelope`: from a clerk's import, or from an agency over the LGSP
    * (`document-exchange.service.ts`, which acts as the platform). A new document or a replacement lands in
    * the register; a recall or an update applies to the document received earlier from the same sender.
    */
@@ -514,7 +540,7 @@ export function createDocumentsService(deps: DocumentsDeps) {
     ctx: AuditContext,
     unit: OrgUnit,
     pkg: Required<EdxmlPackage>,
-    via: { request: string; details?: Record<string, unknown> },
+    via: { request: string; details?: Record<string, unknown>; signature?: EdxmlSignature },
   ): Promise<repo.DocumentRow> {
     const refuse = refuseEdxml
     const { document: d, attachments, business } = pkg
@@ -582,6 +608,7 @@ export function createDocumentsService(deps: DocumentsDeps) {
       appendixes: d.appendixes,
       responseFor: d.responseFor,
       steeringType: d.steeringType,
+      ...(via.signature ? { signature: via.signature } : {}),
     }
     const now = clock()
     try {
@@ -1215,7 +1242,10 @@ export function createDocumentsService(deps: DocumentsDeps) {
     discard,
     register,
     importEdxml,
+    readEnvelope,
+    readStatusMessage,
     receiveEdxml,
+    signStatusMessage,
     exportEdxml,
     get,
     assignTargets: async (actor: Actor, id: string) =>

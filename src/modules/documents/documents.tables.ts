@@ -7,6 +7,8 @@ import type {
   Source,
   Urgency,
 } from './document-rules.js'
+import type { OcrState } from './document-text-ocr.js'
+import type { EdxmlSignature } from './edxml-signature.js'
 import type { EdxmlOrgan, EdxmlResponseFor } from './edxml.js'
 
 /** Where extracting an attachment's text stands: only PDFs are read, scans without a text layer have none. */
@@ -26,6 +28,8 @@ export type EdxmlExtra = {
   appendixes: string[]
   responseFor: EdxmlResponseFor[]
   steeringType: number
+  /** The package's XML signature as checked on arrival (absent for documents received before the check). */
+  signature?: EdxmlSignature
 }
 
 export type DocumentTables = {
@@ -108,6 +112,10 @@ export type DocumentTables = {
     text_pages: Generated<number | null>
     text_error: Generated<string | null>
     text_extracted_at: Generated<Date | null>
+    /** OCR of the pages without a text layer (migration 0033, `document-text-ocr.ts`); null when none lacked one. */
+    text_ocr: Generated<OcrState | null>
+    text_scanned_pages: Generated<number | null>
+    text_ocr_pages: Generated<number | null>
   }
   document_assignments: {
     id: Generated<string>

@@ -3,6 +3,8 @@ import type { Lang } from '../../platform/i18n/index.js'
 /** A multi-line field in the style of the kernel's TextField: label, hint, error, described-by. */
 export function TextArea(props: {
   name: string
+  /** When two forms of one page share a field name (the name otherwise). */
+  id?: string
   label: string
   value?: string | null
   error?: string
@@ -11,11 +13,12 @@ export function TextArea(props: {
   maxlength?: number
   required?: boolean
 }) {
-  const hintId = props.hint ? `${props.name}-hint` : undefined
-  const errorId = props.error ? `${props.name}-error` : undefined
+  const id = props.id ?? props.name
+  const hintId = props.hint ? `${id}-hint` : undefined
+  const errorId = props.error ? `${id}-error` : undefined
   return (
     <div class={props.error ? 'field field-error' : 'field'}>
-      <label for={props.name} safe>
+      <label for={id} safe>
         {props.label}
       </label>
       {props.hint ? (
@@ -33,7 +36,7 @@ export function TextArea(props: {
         ''
       )}
       <textarea
-        id={props.name}
+        id={id}
         name={props.name}
         rows={String(props.rows ?? 3)}
         maxlength={props.maxlength}

@@ -9,6 +9,7 @@ import { EXCHANGE_QUEUE } from './document-exchange.queue.js'
 import {
   createDocumentExchange,
   type AgencyDirectory,
+  type DocumentExchange,
   type ExchangePubsub,
 } from './document-exchange.service.js'
 import { createDocumentRemindersService } from './document-reminders.js'
@@ -97,8 +98,15 @@ export function createDocumentsModule(
     },
 ) {
   const service = createDocumentsService(deps)
-  // Outgoing documents: drafts, approval chain, outgoing register, signature and dispatch.
-  const outgoing = createOutgoingService(deps)
+  // Outgoing documents: drafts, approval chain, outgoing register, signature and dispatch. A clerk's resend
+  // to one agency asks the exchange (built below, as it builds packages from outgoing documents) whether
+  // the agency receives over the LGSP now.
+  const lgsp: { exchange?: DocumentExchange } = {}
+  const outgoing = createOutgoingService({
+    ...deps,
+    lgspReachable: async (agencyCode) =>
+      lgsp.exchange ? (await lgsp.exchange.route(agencyCode)) !== null : false,
+  })
   const workFiles = createWorkFilesService(deps)
   const meetings = createMeetingsService(deps)
   const text = createDocumentTextService({ ...deps, store: deps.files.store })
@@ -117,6 +125,7 @@ export function createDocumentsModule(
         organisation: deps.organisation,
       })
     : undefined
+  lgsp.exchange = exchange
   // Packages and status messages to agencies over the LGSP: retried with back-off while the pub/sub or the
   // database fails; an agency that does not receive over the LGSP is noted at once, not retried.
   if (exchange) {
@@ -124,6 +133,11 @@ export function createDocumentsModule(
       concurrency: 2,
       maxAttempts: 10,
       timeoutMs: 2 * 60_000,
+    })
+    // Status messages owed to a sender that had no subscription go once it subscribes: one scan per
+    // interval across processes, the sending itself by the jobs above.
+    deps.jobs?.runner.every('documents.exchange-retry', deps.config.documentExchangeRetryMs, async () => {
+      await exchange.retryStatuses()
     })
   }
   // Reminders before deadlines and overdue notices: one scan per interval across processes, each reminder once.

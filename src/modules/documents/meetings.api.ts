@@ -38,7 +38,18 @@ const MeetingSchema = Type.Object({
   minutes: Nullable(Type.String()),
   minutesBy: Nullable(Type.String()),
   minutesAt: Nullable(Type.String()),
+  cancelReason: Nullable(Type.String()),
+  cancelledAt: Nullable(Type.String()),
 })
+
+const ChangeSchema = Type.Object({
+  field: Type.String({ description: 'title | startsAt | endsAt | place | videoUrl | agenda' }),
+  before: Nullable(Type.String({ description: 'thời gian dạng ISO; nội dung họp nối bằng "; "' })),
+  after: Nullable(Type.String()),
+})
+const PersonSchema = Type.Object({ userId: Type.String(), name: Type.String() })
+const people = (rows: readonly { id: string; name: string }[] | undefined) =>
+  rows?.map((p) => ({ userId: p.id, name: p.name }))
 
 function meetingJson(m: MeetingRow) {
   return {
@@ -57,6 +68,8 @@ function meetingJson(m: MeetingRow) {
     minutes: m.minutes,
     minutesBy: m.minutes_by,
     minutesAt: m.minutes_at?.toISOString() ?? null,
+    cancelReason: m.cancel_reason,
+    cancelledAt: m.cancelled_at?.toISOString() ?? null,
   }
 }
 
@@ -187,6 +200,9 @@ export function meetingsApi(meetings: MeetingsService, { secretKey }: Pick<Confi
                   actorName: Nullable(Type.String()),
                   note: Nullable(Type.String()),
                   at: Type.String(),
+                  changes: Type.Optional(Type.Array(ChangeSchema)),
+                  attendeesAdded: Type.Optional(Type.Array(PersonSchema)),
+                  attendeesRemoved: Type.Optional(Type.Array(PersonSchema)),
                 }),
               ),
             }),
@@ -215,12 +231,93 @@ export function meetingsApi(meetings: MeetingsService, { secretKey }: Pick<Confi
               ? [{ fileName: d.file_name ?? '', url: `${base}/${d.id}` }]
               : d.files.map((f) => ({ fileName: f.fileName, url: `${base}/${d.id}/files/${f.id}` })),
           })),
-          history: view.history.map((h) => ({
-            action: h.action,
-            actorName: h.actor_name,
-            note: h.note,
-            at: h.at.toISOString(),
-          })),
+          history: view.history.map((h) => {
+            const details = h.details as {
+              changes?: { field: string; before: string | null; after: string | null }[]
+              added?: { id: string; name: string }[]
+              removed?: { id: string; name: string }[]
+            }
+            return {
+              action: h.action,
+              actorName: h.actor_name,
+              note: h.note,
+              at: h.at.toISOString(),
+              ...(h.action === 'edited'
+                ? {
+                    changes: details.changes ?? [],
+                    attendeesAdded: people(details.added) ?? [],
+                    attendeesRemoved: people(details.removed) ?? [],
+                  }
+                : {}),
+            }
+          }),
+        }
+      },
+    )
+
+    app.patch(
+      '/meetings/:id',
+      {
+        schema: {
+          tags,
+          summary:
+            'Sửa cuộc họp đã triệu tập (người tổ chức, trước khi họp xong): chỉ các trường gửi lên được thay đổi; người dự họp nhận thư báo thay đổi, người được mời thêm nhận giấy mời, người bị rút tên nhận thư hủy giấy mời',
+          params: Id,
+          body: Type.Object(
+            {
+              title: Type.Optional(Type.String({ maxLength: 500 })),
+              startsAt: Type.Optional(Type.String({ maxLength: 40 })),
+              endsAt: Type.Optional(Nullable(Type.String({ maxLength: 40 }))),
+              place: Type.Optional(Type.String({ maxLength: 300 })),
+              videoUrl: Type.Optional(Nullable(Type.String({ maxLength: 500, description: 'Chỉ https://' }))),
+              agenda: Type.Optional(
+                Type.Array(
+                  Type.Object(
+                    {
+                      title: Type.String({ maxLength: 500 }),
+                      presenter: Type.Optional(Type.String({ maxLength: 200 })),
+                    },
+                    { additionalProperties: false },
+                  ),
+                  { maxItems: 50 },
+                ),
+              ),
+              guestUnitIds: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 100 })),
+              attendeeIds: Type.Optional(
+                Type.Array(Type.String({ maxLength: 40 }), {
+                  maxItems: 200,
+                  description: 'Danh sách mời mới, đầy đủ (người chủ trì luôn được giữ)',
+                }),
+              ),
+              note: Type.Optional(
+                Type.String({ maxLength: 1000, description: 'Lý do hoặc ghi chú thay đổi' }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: Type.Object({
+              meeting: MeetingSchema,
+              changes: Type.Array(ChangeSchema),
+              attendeesAdded: Type.Array(PersonSchema),
+              attendeesRemoved: Type.Array(PersonSchema),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (request) => {
+        const result = await meetings.edit(
+          actorOf(request),
+          auditContext(request),
+          (request.params as { id: string }).id,
+          request.body as Record<string, unknown>,
+        )
+        return {
+          meeting: meetingJson(result.meeting),
+          changes: result.changes,
+          attendeesAdded: people(result.added) ?? [],
+          attendeesRemoved: people(result.removed) ?? [],
         }
       },
     )
@@ -304,6 +401,26 @@ export function meetingsApi(meetings: MeetingsService, { secretKey }: Pick<Confi
       download,
     )
 
+    app.delete(
+      '/meetings/:id/documents/:itemId',
+      {
+        schema: {
+          tags,
+          summary: 'Gỡ một tài liệu khỏi cuộc họp (người tổ chức, khi cuộc họp chưa diễn ra)',
+          params: Type.Object(
+            { id: Type.String({ maxLength: 40 }), itemId: Type.String({ maxLength: 40 }) },
+            { additionalProperties: false },
+          ),
+          response: { 204: Type.Null(), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { id, itemId } = request.params as { id: string; itemId: string }
+        await meetings.removeDocument(actorOf(request), auditContext(request), id, itemId)
+        return reply.code(204).send()
+      },
+    )
+
     app.post(
       '/meetings/:id/response',
       {
@@ -359,7 +476,8 @@ export function meetingsApi(meetings: MeetingsService, { secretKey }: Pick<Confi
       {
         schema: {
           tags,
-          summary: 'Hủy cuộc họp (người tổ chức, trước giờ họp; cần lý do)',
+          summary:
+            'Hủy cuộc họp (người tổ chức, trước giờ họp; cần lý do): người dự họp nhận thư báo hủy kèm lý do',
           params: Id,
           body: Type.Object({ note: Type.String({ maxLength: 1000 }) }, { additionalProperties: false }),
           response: { 200: MeetingSchema, ...errors },

@@ -9,4 +9,7 @@ export const meetingPaths = {
     `/admin/documents/meetings/${id}/documents/${itemId}${fileId ? `/files/${fileId}` : ''}`,
   minutes: (id: string) => `/admin/documents/meetings/${id}/minutes`,
   cancel: (id: string) => `/admin/documents/meetings/${id}/cancel`,
+  edit: (id: string) => `/admin/documents/meetings/${id}/edit`,
+  removeDocument: (id: string, itemId: string) =>
+    `/admin/documents/meetings/${id}/documents/${itemId}/remove`,
 }

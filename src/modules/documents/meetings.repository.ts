@@ -61,6 +61,34 @@ export function updateAttendee(
     .executeTakeFirst()
 }
 
+export async function deleteAttendees(q: Queryable, meetingId: string, userIds: readonly string[]) {
+  if (userIds.length > 0)
+    await t(q)
+      .deleteFrom('meeting_attendees')
+      .where('meeting_id', '=', meetingId)
+      .where('user_id', 'in', userIds)
+      .execute()
+}
+
+/** The time changed: earlier answers no longer hold, everyone is asked again. */
+export async function resetResponses(q: Queryable, meetingId: string) {
+  await t(q)
+    .updateTable('meeting_attendees')
+    .set({ response: 'pending', response_note: null, responded_at: null })
+    .where('meeting_id', '=', meetingId)
+    .execute()
+}
+
+/** The agenda is replaced as a whole when it is edited; the old one is in the meeting's history. */
+export async function replaceAgenda(
+  q: Queryable,
+  meetingId: string,
+  rows: Insertable<MeetingTables['meeting_agenda_items']>[],
+) {
+  await t(q).deleteFrom('meeting_agenda_items').where('meeting_id', '=', meetingId).execute()
+  await insertAgenda(q, rows)
+}
+
 export async function insertAgenda(q: Queryable, rows: Insertable<MeetingTables['meeting_agenda_items']>[]) {
   if (rows.length > 0) await t(q).insertInto('meeting_agenda_items').values(rows).execute()
 }
@@ -101,8 +129,39 @@ export function listMeetingDocuments(q: Queryable, meetingId: string) {
       'documents.unit_id as document_unit_id',
     ])
     .where('m.meeting_id', '=', meetingId)
+    .where('m.removed_at', 'is', null)
     .orderBy('m.position')
     .execute()
+}
+
+/** How many documents a meeting shows (those taken off are not counted). */
+export async function countMeetingDocuments(q: Queryable, meetingId: string) {
+  const row = await t(q)
+    .selectFrom('meeting_documents')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('meeting_id', '=', meetingId)
+    .where('removed_at', 'is', null)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** Takes a document off a meeting; undefined when it is not one of the meeting's documents (any more). */
+export async function removeMeetingDocument(
+  q: Queryable,
+  meetingId: string,
+  itemId: string,
+  by: string,
+  now: Date,
+) {
+  if (!isUuid(itemId)) return undefined
+  return t(q)
+    .updateTable('meeting_documents')
+    .set({ removed_at: now, removed_by: by })
+    .where('id', '=', itemId)
+    .where('meeting_id', '=', meetingId)
+    .where('removed_at', 'is', null)
+    .returning(['id', 'title', 'document_id'])
+    .executeTakeFirst()
 }
 
 /** The meetings a person organises, chairs or attends: upcoming first (soonest first), then past ones. */

@@ -7,7 +7,13 @@ import { auditContext, redirectWithFlash, sendPage } from '../../platform/http/p
 import { readMultipart } from '../../platform/http/uploads.js'
 import { common } from '../../platform/i18n/common.js'
 import { translator } from '../../platform/i18n/index.js'
-import { CsrfField, ErrorSummary, SelectField, TextField } from '../../platform/views/components.js'
+import {
+  CsrfField,
+  ErrorSummary,
+  PostButton,
+  SelectField,
+  TextField,
+} from '../../platform/views/components.js'
 import type { PageContext } from '../../platform/views/context.js'
 import { formatDateTime } from '../../platform/views/format.js'
 import { Layout } from '../../platform/views/layout.js'
@@ -15,7 +21,7 @@ import type { StoredAttachment } from './document-files.js'
 import { sendFile, TextArea } from './documents.view.js'
 import { meetingMessages, type MeetingKey } from './meetings.locales.js'
 import { meetingPaths } from './meetings.paths.js'
-import { meetingActionLabel, type MeetingsService } from './meetings.service.js'
+import { agendaLine, localInputValue, meetingActionLabel, type MeetingsService } from './meetings.service.js'
 
 type Form = Record<string, string | string[] | undefined>
 type Params = { id: string }
@@ -309,7 +315,17 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
             {row(t('chair'), m.chair_name)}
             {row(t('organiser'), m.organiser_name)}
             {row(t('status'), t(`status_${m.status}` as MeetingKey))}
+            {m.status === 'cancelled' ? row(t('cancelReason'), m.cancel_reason ?? '') : ''}
           </dl>
+          {view.can.edit ? (
+            <p>
+              <a href={meetingPaths.edit(m.id)} id="edit" safe>
+                {t('edit')}
+              </a>
+            </p>
+          ) : (
+            ''
+          )}
           {m.video_url && m.status === 'scheduled' ? (
             <p>
               <a href={m.video_url} rel="noopener noreferrer" target="_blank" id="video-link" safe>
@@ -333,7 +349,7 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
           ) : (
             <ul id="meeting-documents">
               {view.documents.map((d) => (
-                <li>
+                <li data-id={d.id}>
                   <span safe>{d.title}</span>{' '}
                   {d.object_key ? (
                     <a href={meetingPaths.file(m.id, d.id)} safe>
@@ -348,6 +364,19 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
                         </a>
                       </>
                     ))
+                  )}
+                  {view.can.removeDocuments ? (
+                    <>
+                      {' '}
+                      <PostButton
+                        action={meetingPaths.removeDocument(m.id, d.id)}
+                        csrf={ctx.csrf}
+                        label={t('removeDocument')}
+                        variant="link"
+                      />
+                    </>
+                  ) : (
+                    ''
                   )}
                 </li>
               ))}
@@ -480,7 +509,11 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
                   <td safe>{formatDateTime(h.at, ctx.lang)}</td>
                   <td safe>{meetingActionLabel[h.action] ?? h.action}</td>
                   <td safe>{h.actor_name ?? ''}</td>
-                  <td safe>{h.note ?? ''}</td>
+                  <td safe>
+                    {h.action === 'edited'
+                      ? [changeText(h.details, ctx), h.note].filter(Boolean).join('. ')
+                      : (h.note ?? '')}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -493,6 +526,231 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
     app.get('/admin/documents/meetings/:id', async (request, reply) =>
       renderMeeting(request, reply, (request.params as Params).id),
     )
+
+    /** A history entry's changes as one line: "Bắt đầu: 08:00 30/11/2026 → 14:00 01/12/2026; Mời thêm: …". */
+    function changeText(details: Record<string, unknown>, ctx: PageContext) {
+      const { t } = texts(ctx)
+      const {
+        changes = [],
+        added = [],
+        removed = [],
+      } = details as {
+        changes?: { field: string; before: string | null; after: string | null }[]
+        added?: { name: string }[]
+        removed?: { name: string }[]
+      }
+      const value = (field: string, v: string | null) =>
+        !v
+          ? t('noValue')
+          : field === 'startsAt' || field === 'endsAt'
+            ? formatDateTime(new Date(v), ctx.lang)
+            : v
+      return [
+        ...changes.map(
+          (c) =>
+            `${t(`change_${c.field}` as MeetingKey)}: ${value(c.field, c.before)} → ${value(c.field, c.after)}`,
+        ),
+        ...(added.length ? [`${t('attendeesAdded')}: ${added.map((p) => p.name).join(', ')}`] : []),
+        ...(removed.length ? [`${t('attendeesRemoved')}: ${removed.map((p) => p.name).join(', ')}`] : []),
+      ].join('; ')
+    }
+
+    /** The edit form: the meeting's values, or those just posted with what is wrong with them. */
+    async function renderEdit(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      actor: Actor,
+      id: string,
+      posted?: Form,
+      errors?: FieldErrors,
+    ) {
+      const view = await meetings.editable(actor, id)
+      const { meeting: m } = view
+      const ctx = app.pageContext(request, reply)
+      const { t, summaryTitle } = texts(ctx)
+      const list = (v: string | string[] | undefined) => (Array.isArray(v) ? v : v ? [v] : [])
+      const guestIds = list(posted?.guestUnitIds ?? (request.query as Form).guestUnitIds)
+      const { units, guests, allUnits, people } = await meetings.choices(actor, guestIds)
+      // Whoever is invited already stays choosable, from whichever unit.
+      const choosable = [
+        ...view.attendees.map((a) => ({ id: a.user_id, fullName: a.name })),
+        ...people.filter((p) => !view.attendees.some((a) => a.user_id === p.id)),
+      ]
+      const chosen = new Set(posted ? list(posted.attendeeIds) : view.attendees.map((a) => a.user_id))
+      const values: Form = posted ?? {
+        title: m.title,
+        startsAt: localInputValue(m.starts_at),
+        endsAt: localInputValue(m.ends_at),
+        place: m.place,
+        videoUrl: m.video_url ?? '',
+        agenda: view.agenda.map(agendaLine).join('\n'),
+      }
+      return sendPage(
+        reply,
+        <Layout ctx={ctx} title={`${t('editTitle')}: ${m.title}`}>
+          <p>
+            <a href={meetingPaths.meeting(m.id)} safe>
+              {m.title}
+            </a>
+          </p>
+          <h1 safe>{t('editTitle')}</h1>
+          <ErrorSummary errors={errors} title={summaryTitle} />
+          <p safe>{t('editIntro')}</p>
+          <form method="get" action={meetingPaths.edit(m.id)} id="guests" novalidate>
+            <div class={errors?.guestUnitIds ? 'field field-error' : 'field'}>
+              <label for="guestUnitIds" safe>
+                {t('guestUnits')}
+              </label>
+              <p class="hint" safe>
+                {t('guestUnitsHint')}
+              </p>
+              <select id="guestUnitIds" name="guestUnitIds" multiple="multiple" size="5">
+                {allUnits
+                  .filter((u) => !units.includes(u))
+                  .map((u) => (
+                    <option value={u.id} selected={guests.includes(u)} safe>
+                      {u.name}
+                    </option>
+                  ))}
+              </select>
+            </div>
+            <button type="submit" class="secondary" safe>
+              {t('showGuests')}
+            </button>
+          </form>
+          <form method="post" action={meetingPaths.edit(m.id)} id="edit-meeting" novalidate>
+            <CsrfField token={ctx.csrf} />
+            {guests.map((u) => (
+              <input type="hidden" name="guestUnitIds" value={u.id} />
+            ))}
+            <TextField
+              name="title"
+              label={t('title')}
+              value={one(values.title)}
+              error={errors?.title}
+              maxlength={500}
+              required
+            />
+            <TextField
+              name="startsAt"
+              label={t('startsAt')}
+              type="datetime-local"
+              value={one(values.startsAt)}
+              error={errors?.startsAt}
+              required
+            />
+            <TextField
+              name="endsAt"
+              label={t('endsAt')}
+              type="datetime-local"
+              value={one(values.endsAt)}
+              error={errors?.endsAt}
+            />
+            <TextField
+              name="place"
+              label={t('place')}
+              value={one(values.place)}
+              error={errors?.place}
+              maxlength={300}
+              required
+            />
+            <div class={errors?.attendeeIds ? 'field field-error' : 'field'}>
+              <label for="attendeeIds" safe>
+                {t('attendees')}
+              </label>
+              <p class="hint" id="attendeeIds-hint" safe>
+                {`${t('chair')}: ${m.chair_name}. ${t('chairStays')}`}
+              </p>
+              {errors?.attendeeIds ? (
+                <p class="error-message" id="attendeeIds-error" lang="vi" safe>
+                  {errors.attendeeIds}
+                </p>
+              ) : (
+                ''
+              )}
+              <select
+                id="attendeeIds"
+                name="attendeeIds"
+                multiple="multiple"
+                size="8"
+                aria-describedby="attendeeIds-hint"
+              >
+                {choosable.map((p) => (
+                  <option value={p.id} selected={chosen.has(p.id) || p.id === m.chair_id} safe>
+                    {p.fullName}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <TextArea
+              name="agenda"
+              label={t('agenda')}
+              hint={t('agendaHint')}
+              value={one(values.agenda)}
+              error={errors?.agenda}
+              rows={5}
+              required
+            />
+            <TextField
+              name="videoUrl"
+              label={t('videoUrl')}
+              hint={t('videoUrlHint')}
+              type="url"
+              value={one(values.videoUrl)}
+              error={errors?.videoUrl}
+              maxlength={500}
+            />
+            <TextField
+              name="note"
+              label={t('editNote')}
+              value={one(values.note)}
+              error={errors?.note}
+              maxlength={1000}
+            />
+            <button type="submit" safe>
+              {t('submitEdit')}
+            </button>
+          </form>
+        </Layout>,
+        errors ? 422 : 200,
+      )
+    }
+
+    app.get('/admin/documents/meetings/:id/edit', async (request, reply) =>
+      renderEdit(request, reply, requireOfficial(request), (request.params as Params).id),
+    )
+
+    app.post('/admin/documents/meetings/:id/edit', async (request, reply) => {
+      const actor = requireOfficial(request)
+      const { id } = request.params as Params
+      const body = (request.body ?? {}) as Form
+      const list = (v: string | string[] | undefined) => (Array.isArray(v) ? v : v ? [v] : [])
+      try {
+        // The form gives every field: an empty "end" or link clears it, no attendee chosen leaves the chair.
+        const result = await meetings.edit(actor, auditContext(request), id, {
+          title: one(body.title) ?? '',
+          startsAt: one(body.startsAt) ?? '',
+          endsAt: one(body.endsAt) ?? '',
+          place: one(body.place) ?? '',
+          videoUrl: one(body.videoUrl) ?? '',
+          agenda: one(body.agenda) ?? '',
+          guestUnitIds: list(body.guestUnitIds),
+          attendeeIds: list(body.attendeeIds),
+          note: one(body.note) ?? '',
+        })
+        const changed = result.changes.length + result.added.length + result.removed.length > 0
+        return redirectWithFlash(
+          reply,
+          meetingPaths.meeting(id),
+          translator(meetingMessages, request.lang)(changed ? 'edited' : 'unchanged'),
+        )
+      } catch (error) {
+        if (error instanceof ValidationError) return renderEdit(request, reply, actor, id, body, error.fields)
+        if (error instanceof AppError && error.statusCode === 409)
+          return renderMeeting(request, reply, id, { edit: error.message }, 409)
+        throw error
+      }
+    })
 
     async function act(
       request: FastifyRequest,
@@ -544,6 +802,21 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
         (actor, id) =>
           meetings.cancel(actor, auditContext(request), id, { note: (request.body as Form).cancelNote }),
         'cancelled',
+      ),
+    )
+    app.post('/admin/documents/meetings/:id/documents/:itemId/remove', (request, reply) =>
+      act(
+        request,
+        reply,
+        'file',
+        (actor, id) =>
+          meetings.removeDocument(
+            actor,
+            auditContext(request),
+            id,
+            (request.params as { itemId: string }).itemId,
+          ),
+        'documentRemoved',
       ),
     )
     app.post('/admin/documents/meetings/:id/documents', { config: { multipart: true } }, (request, reply) =>

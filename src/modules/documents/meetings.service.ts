@@ -2,9 +2,10 @@ import type { Readable } from 'node:stream'
 import { appendAudit, type AuditContext } from '../../platform/audit/audit.js'
 import { authorize, ForbiddenError, type Actor } from '../../platform/auth/actor.js'
 import { Permission } from '../../platform/auth/roles.js'
-import { localDateOf, localInstant } from '../../platform/calendar/index.js'
+import { localDateOf, localInstant, VN_UTC_OFFSET_MINUTES } from '../../platform/calendar/index.js'
 import type { Clock } from '../../platform/clock.js'
-import { inTransaction, type Db } from '../../platform/db/database.js'
+import { inTransaction, type Db, type Queryable } from '../../platform/db/database.js'
+import { emitEvent } from '../../platform/events/outbox.js'
 import {
   ConflictError,
   inFormOrder,
@@ -25,6 +26,53 @@ import * as repo from './meetings.repository.js'
 import type { AttendeeResponse } from './meetings.tables.js'
 import { documentScope, officialsOf, type UnitOfficials } from './work-files.scope.js'
 
+/** What a notice to the people of a meeting says: invited, changed, called off, taken off the list. */
+export const MeetingNoticeKind = {
+  invitation: 'invitation',
+  change: 'change',
+  cancellation: 'cancellation',
+  withdrawn: 'withdrawn',
+} as const
+export type MeetingNoticeKind = (typeof MeetingNoticeKind)[keyof typeof MeetingNoticeKind]
+
+/** The fields of a meeting whose change is told to its attendees, each with the former and new value. */
+export const CHANGE_FIELDS = ['title', 'startsAt', 'endsAt', 'place', 'videoUrl', 'agenda'] as const
+export type MeetingChangeField = (typeof CHANGE_FIELDS)[number]
+/** Times as ISO instants, the agenda as its items joined by "; "; null for no value. */
+export type MeetingChange = { field: MeetingChangeField; before: string | null; after: string | null }
+
+declare module '../../platform/events/outbox.js' {
+  interface DomainEvents {
+    /**
+     * Officials to write to about a meeting (`recipients`, user ids; the notifications module reads their
+     * addresses, so none travels in the outbox): `invitation` (convened, or invited later), `change` (what
+     * changed, old → new, in `changes`; `reconfirm` when the time moved and answers were reset),
+     * `cancellation` (called off, `reason`), `withdrawn` (taken off the list; `reason` is the organiser's note).
+     * `documents` are the titles of the meeting's documents, never those of a confidential or urgent document.
+     * The one who acted is not written to.
+     */
+    'meeting.notice': {
+      kind: MeetingNoticeKind
+      meetingId: string
+      unitId: string
+      title: string
+      startsAt: string
+      endsAt: string | null
+      place: string
+      videoUrl: string | null
+      chairName: string
+      organiserName: string
+      agenda: string[]
+      documents: string[]
+      changes: MeetingChange[]
+      reason: string | null
+      reconfirm: boolean
+      recipients: string[]
+      at: string
+    }
+  }
+}
+
 export type MeetingsDeps = {
   db: Db
   clock: Clock
@@ -44,6 +92,7 @@ export const MEETING_FIELDS = [
   'attendeeIds',
   'agenda',
   'videoUrl',
+  'note',
 ]
 
 const MAX_ATTENDEES = 100
@@ -56,7 +105,18 @@ export const meetingActionLabel: Record<string, string> = {
   responded: 'Xác nhận tham dự',
   minutes_recorded: 'Ghi biên bản họp',
   cancelled: 'Hủy cuộc họp',
+  edited: 'Sửa cuộc họp',
+  document_removed: 'Gỡ tài liệu họp',
 }
+
+/** The value of a datetime-local field for an instant: "YYYY-MM-DDTHH:mm" in Việt Nam time. */
+export function localInputValue(at: Date | null): string {
+  return at ? new Date(at.getTime() + VN_UTC_OFFSET_MINUTES * 60_000).toISOString().slice(0, 16) : ''
+}
+
+/** An agenda item as one line, "title — presenter", as the form takes it and the e-mails show it. */
+export const agendaLine = (a: { title: string; presenter: string | null }) =>
+  a.presenter ? `${a.title} — ${a.presenter}` : a.title
 
 /**
  * A time as a person gives it: "YYYY-MM-DDTHH:mm" (a form's datetime-local, Việt Nam time) or an ISO
@@ -157,6 +217,44 @@ export function createMeetingsService(deps: MeetingsDeps) {
       allUnits: active,
       people: [{ id: actor.userId, fullName: actor.fullName }, ...others],
     }
+  }
+
+  /**
+   * Writes a notice to `recipients` (the actor left out) in the caller's transaction, with the meeting as it
+   * is in that transaction. A linked document that is confidential or urgent is left out of `documents`.
+   */
+  async function notify(
+    tx: Queryable,
+    actor: Actor,
+    meeting: repo.MeetingRow,
+    kind: MeetingNoticeKind,
+    recipients: readonly string[],
+    now: Date,
+    extra: { changes?: MeetingChange[]; reason?: string | null; reconfirm?: boolean } = {},
+  ) {
+    const to = [...new Set(recipients)].filter((id) => id !== actor.userId)
+    if (to.length === 0) return
+    const agenda = await repo.listAgenda(tx, meeting.id)
+    const documents = await repo.listMeetingDocuments(tx, meeting.id)
+    await emitEvent(tx, 'meeting.notice', {
+      kind,
+      meetingId: meeting.id,
+      unitId: meeting.unit_id,
+      title: meeting.title,
+      startsAt: meeting.starts_at.toISOString(),
+      endsAt: meeting.ends_at?.toISOString() ?? null,
+      place: meeting.place,
+      videoUrl: meeting.video_url,
+      chairName: meeting.chair_name,
+      organiserName: meeting.organiser_name,
+      agenda: agenda.map(agendaLine),
+      documents: documents.filter((d) => !(d.document_id && d.restricted)).map((d) => d.title),
+      changes: extra.changes ?? [],
+      reason: extra.reason ?? null,
+      reconfirm: extra.reconfirm ?? false,
+      recipients: to,
+      at: now.toISOString(),
+    })
   }
 
   async function mine(actor: Actor, limit = 200) {
@@ -266,6 +364,14 @@ export function createMeetingsService(deps: MeetingsDeps) {
         },
         now,
       )
+      await notify(
+        tx,
+        actor,
+        meeting,
+        MeetingNoticeKind.invitation,
+        attendees.map((a) => a.id),
+        now,
+      )
       return meeting
     })
   }
@@ -277,6 +383,8 @@ export function createMeetingsService(deps: MeetingsDeps) {
     const organiser = meeting.organiser_id === actor.userId
     return {
       addDocuments: organiser && scheduled,
+      removeDocuments: organiser && scheduled,
+      edit: organiser && scheduled && !(meeting.ends_at && now >= meeting.ends_at),
       respond: attending && scheduled && before,
       recordMinutes:
         (organiser || meeting.chair_id === actor.userId) && meeting.status !== 'cancelled' && !before,
@@ -365,9 +473,9 @@ export function createMeetingsService(deps: MeetingsDeps) {
       return await inTransaction(db, async (tx) => {
         const locked = await repo.lockMeeting(tx, meeting.id)
         if (!locked || locked.status !== 'scheduled') throw new ConflictError('Cuộc họp vừa bị hủy.')
-        const position = await repo.nextDocumentPosition(tx, meeting.id)
-        if (position > MAX_DOCUMENTS)
+        if ((await repo.countMeetingDocuments(tx, meeting.id)) >= MAX_DOCUMENTS)
           throw new ValidationError({ file: `Mỗi cuộc họp tối đa ${MAX_DOCUMENTS} tài liệu.` })
+        const position = await repo.nextDocumentPosition(tx, meeting.id)
         const row = await repo
           .insertMeetingDocument(tx, {
             meeting_id: meeting.id,
@@ -570,7 +678,15 @@ export function createMeetingsService(deps: MeetingsDeps) {
       throw new ConflictError('Cuộc họp đã bắt đầu, đã diễn ra hoặc đã hủy.')
     }
     return inTransaction(db, async (tx) => {
-      const updated = await repo.updateMeeting(tx, meeting.id, { status: 'cancelled', updated_at: now })
+      const locked = await repo.lockMeeting(tx, meeting.id)
+      if (!locked || locked.status !== 'scheduled')
+        throw new ConflictError('Cuộc họp đã bắt đầu, đã diễn ra hoặc đã hủy.')
+      const updated = await repo.updateMeeting(tx, meeting.id, {
+        status: 'cancelled',
+        cancel_reason: note,
+        cancelled_at: now,
+        updated_at: now,
+      })
       await repo.appendMeetingHistory(tx, {
         meeting_id: meeting.id,
         action: 'cancelled',
@@ -592,7 +708,274 @@ export function createMeetingsService(deps: MeetingsDeps) {
         },
         now,
       )
+      const attendees = await repo.listAttendees(tx, meeting.id)
+      await notify(
+        tx,
+        actor,
+        updated,
+        MeetingNoticeKind.cancellation,
+        attendees.map((a) => a.user_id),
+        now,
+        { reason: note },
+      )
       return updated
+    })
+  }
+
+  /** Refuses a change by anyone but the organiser (403), and of a meeting held, cancelled or over (409). */
+  function assertEditable(actor: Actor, meeting: repo.MeetingRow, now: Date) {
+    if (meeting.organiser_id !== actor.userId)
+      throw new ForbiddenError(
+        Permission.backofficeAccess,
+        meeting.unit_id,
+        'Chỉ người tổ chức sửa được cuộc họp.',
+      )
+    if (meeting.status === 'held')
+      throw new ConflictError('Cuộc họp đã diễn ra và đã có biên bản; không sửa được nữa.')
+    if (meeting.status === 'cancelled') throw new ConflictError('Cuộc họp đã hủy; không sửa được nữa.')
+    if (meeting.ends_at && now >= meeting.ends_at)
+      throw new ConflictError('Cuộc họp đã kết thúc; không sửa được nữa.')
+  }
+
+  /** The meeting as the edit form starts from it; only for its organiser while it may still change. */
+  async function editable(actor: Actor, id: string) {
+    const view = await get(actor, id)
+    assertEditable(actor, view.meeting, clock())
+    return view
+  }
+
+  /**
+   * The organiser changes a convened meeting: title, time, place, video link, agenda and who is invited (the
+   * chair always stays). Only the fields given change (the API); the form gives them all. Each edit is one
+   * history entry with every change, old → new, and the people added and taken off. The attendees are told:
+   * a change notice to those still invited, the invitation to those added, a notice that they are no longer
+   * invited to those taken off. When the start moves, earlier answers no longer hold and go back to pending.
+   * An edit that changes nothing writes nothing.
+   */
+  async function edit(actor: Actor, ctx: AuditContext, id: string, raw: Record<string, unknown>) {
+    const meeting = await visibleMeeting(actor, id)
+    const now = clock()
+    assertEditable(actor, meeting, now)
+    const given = (key: string) => raw[key] !== undefined
+    const errors: FieldErrors = {}
+    let title = meeting.title
+    if (given('title')) {
+      title = text(raw.title)
+      if (title.length < 2 || title.length > 500) errors.title = 'Tên cuộc họp từ 2 đến 500 ký tự.'
+    }
+    let startsAt: Date | undefined = meeting.starts_at
+    if (given('startsAt')) {
+      startsAt = parseMeetingTime(text(raw.startsAt))
+      if (!startsAt) errors.startsAt = 'Nhập thời gian bắt đầu (ngày và giờ).'
+      else if (startsAt.getTime() !== meeting.starts_at.getTime() && startsAt.getTime() <= now.getTime())
+        errors.startsAt = 'Thời gian bắt đầu mới phải sau bây giờ.'
+    }
+    let endsAt: Date | null | undefined = meeting.ends_at
+    if (given('endsAt')) {
+      const endsText = raw.endsAt === null ? '' : text(raw.endsAt)
+      endsAt = endsText ? parseMeetingTime(endsText) : null
+      if (endsAt === undefined) errors.endsAt = 'Thời gian kết thúc không hợp lệ.'
+    }
+    if (endsAt && startsAt && endsAt <= startsAt)
+      errors.endsAt = 'Thời gian kết thúc phải sau thời gian bắt đầu.'
+    let place = meeting.place
+    if (given('place')) {
+      place = text(raw.place)
+      if (place.length < 2 || place.length > 300) errors.place = 'Nhập địa điểm họp (2 đến 300 ký tự).'
+    }
+    let videoUrl: string | null | undefined = meeting.video_url
+    if (given('videoUrl')) {
+      videoUrl = parseVideoUrl(raw.videoUrl === null ? '' : text(raw.videoUrl))
+      if (videoUrl === undefined)
+        errors.videoUrl =
+          'Đường dẫn họp trực tuyến phải là địa chỉ https:// hợp lệ (ví dụ https://meet.caobang.gov.vn/phong-1).'
+    }
+    let agenda: { title: string; presenter: string | null }[] | undefined
+    if (given('agenda')) {
+      agenda = parseAgenda(raw.agenda)
+      if (agenda.length === 0) errors.agenda = 'Nhập ít nhất một nội dung họp (mỗi dòng một nội dung).'
+      else if (agenda.length > MAX_AGENDA) errors.agenda = `Tối đa ${MAX_AGENDA} nội dung họp.`
+      else if (
+        agenda.some((a) => a.title.length < 2 || a.title.length > 500 || (a.presenter?.length ?? 0) > 200)
+      )
+        errors.agenda = 'Mỗi nội dung họp từ 2 đến 500 ký tự; người trình bày tối đa 200 ký tự.'
+    }
+    // Who may be invited: the organiser's choices (with the guest units named now) and whoever is invited already.
+    let invited: Map<string, string> | undefined
+    if (given('attendeeIds')) {
+      const guestUnitIds = list(raw.guestUnitIds)
+      const { allUnits, people } = await choices(actor, guestUnitIds)
+      if (guestUnitIds.some((unitId) => !allUnits.some((u) => u.id === unitId)))
+        errors.guestUnitIds = 'Chọn đơn vị được mời trong danh sách đơn vị đang hoạt động.'
+      const byId = new Map(people.map((p) => [p.id, p.fullName]))
+      for (const a of await repo.listAttendees(db, meeting.id)) byId.set(a.user_id, a.name)
+      const ids = [...new Set([meeting.chair_id, ...list(raw.attendeeIds)])]
+      if (ids.some((userId) => !byId.has(userId)))
+        errors.attendeeIds = 'Chỉ mời được các cán bộ trong danh sách.'
+      else if (ids.length > MAX_ATTENDEES + 1) errors.attendeeIds = `Tối đa ${MAX_ATTENDEES} người dự họp.`
+      invited = new Map(ids.map((userId) => [userId, byId.get(userId) ?? '']))
+    }
+    const note = text(raw.note) || null
+    if (note && note.length > 1000) errors.note = 'Ghi chú tối đa 1000 ký tự.'
+    if (Object.keys(errors).length > 0 || !startsAt || endsAt === undefined || videoUrl === undefined)
+      throw new ValidationError(inFormOrder(errors, MEETING_FIELDS))
+
+    return inTransaction(db, async (tx) => {
+      // A second organiser's tab, the minutes or a cancellation may have come first.
+      const current = await repo.lockMeeting(tx, meeting.id)
+      if (!current) throw new NotFoundError('Không tìm thấy cuộc họp.')
+      assertEditable(actor, current, now)
+      const iso = (at: Date | null) => at?.toISOString() ?? null
+      const changes: MeetingChange[] = []
+      const compare = (field: MeetingChangeField, before: string | null, after: string | null) => {
+        if (before !== after) changes.push({ field, before, after })
+      }
+      compare('title', current.title, title)
+      compare('startsAt', iso(current.starts_at), iso(startsAt))
+      compare('endsAt', iso(current.ends_at), iso(endsAt))
+      compare('place', current.place, place)
+      compare('videoUrl', current.video_url, videoUrl)
+      if (agenda) {
+        const before = (await repo.listAgenda(tx, meeting.id)).map(agendaLine).join('; ')
+        compare('agenda', before, agenda.map(agendaLine).join('; '))
+      }
+      const attendees = await repo.listAttendees(tx, meeting.id)
+      const added = invited
+        ? [...invited].filter(([userId]) => !attendees.some((a) => a.user_id === userId))
+        : []
+      const removed = invited ? attendees.filter((a) => !invited.has(a.user_id)) : []
+      if (changes.length === 0 && added.length === 0 && removed.length === 0)
+        return { meeting: current, changes, added: [], removed: [] }
+
+      const reconfirm = changes.some((c) => c.field === 'startsAt')
+      const updated = await repo.updateMeeting(tx, meeting.id, {
+        title,
+        starts_at: startsAt,
+        ends_at: endsAt,
+        place,
+        video_url: videoUrl,
+        updated_at: now,
+      })
+      if (agenda && changes.some((c) => c.field === 'agenda'))
+        await repo.replaceAgenda(
+          tx,
+          meeting.id,
+          agenda.map((a, i) => ({ meeting_id: meeting.id, position: i + 1, ...a })),
+        )
+      await repo.deleteAttendees(
+        tx,
+        meeting.id,
+        removed.map((a) => a.user_id),
+      )
+      if (reconfirm) await repo.resetResponses(tx, meeting.id)
+      await repo.insertAttendees(
+        tx,
+        added.map(([userId, name]) => ({
+          meeting_id: meeting.id,
+          user_id: userId,
+          name,
+          response: 'pending' as const,
+          response_note: null,
+          responded_at: null,
+        })),
+      )
+      const people = {
+        added: added.map(([userId, name]) => ({ id: userId, name })),
+        removed: removed.map((a) => ({ id: a.user_id, name: a.name })),
+      }
+      await repo.appendMeetingHistory(tx, {
+        meeting_id: meeting.id,
+        action: 'edited',
+        actor_id: actor.userId,
+        actor_name: actor.fullName,
+        note,
+        details: JSON.stringify({ changes, ...people, reconfirm }),
+        at: now,
+      })
+      await appendAudit(
+        tx,
+        ctx,
+        {
+          action: 'meeting.edited',
+          objectType: 'meeting',
+          objectId: meeting.id,
+          unitId: meeting.unit_id,
+          details: {
+            fields: changes.map((c) => c.field),
+            added: people.added.map((p) => p.id),
+            removed: people.removed.map((p) => p.id),
+          },
+        },
+        now,
+      )
+      const stayed = attendees.filter((a) => invited?.has(a.user_id) ?? true).map((a) => a.user_id)
+      if (changes.length > 0)
+        await notify(tx, actor, updated, MeetingNoticeKind.change, stayed, now, {
+          changes,
+          reason: note,
+          reconfirm,
+        })
+      await notify(
+        tx,
+        actor,
+        updated,
+        MeetingNoticeKind.invitation,
+        people.added.map((p) => p.id),
+        now,
+      )
+      await notify(
+        tx,
+        actor,
+        updated,
+        MeetingNoticeKind.withdrawn,
+        people.removed.map((p) => p.id),
+        now,
+        { reason: note },
+      )
+      return { meeting: updated, changes, ...people }
+    })
+  }
+
+  /** The organiser takes a document off the meeting while it is scheduled; it stays on record, unseen. */
+  async function removeDocument(actor: Actor, ctx: AuditContext, id: string, itemId: string) {
+    const meeting = await visibleMeeting(actor, id)
+    const now = clock()
+    if (!permissions(actor, meeting, false, now).removeDocuments) {
+      if (meeting.organiser_id !== actor.userId)
+        throw new ForbiddenError(
+          Permission.backofficeAccess,
+          meeting.unit_id,
+          'Chỉ người tổ chức gỡ được tài liệu họp.',
+        )
+      throw new ConflictError('Cuộc họp đã diễn ra hoặc đã hủy; không gỡ tài liệu được nữa.')
+    }
+    await inTransaction(db, async (tx) => {
+      const locked = await repo.lockMeeting(tx, meeting.id)
+      if (!locked || locked.status !== 'scheduled')
+        throw new ConflictError('Cuộc họp đã diễn ra hoặc đã hủy; không gỡ tài liệu được nữa.')
+      const row = await repo.removeMeetingDocument(tx, meeting.id, itemId, actor.userId, now)
+      if (!row) throw new NotFoundError('Không tìm thấy tài liệu họp.')
+      await repo.appendMeetingHistory(tx, {
+        meeting_id: meeting.id,
+        action: 'document_removed',
+        actor_id: actor.userId,
+        actor_name: actor.fullName,
+        note: row.title,
+        details: JSON.stringify({ document: row.id, linked: row.document_id }),
+        at: now,
+      })
+      await appendAudit(
+        tx,
+        ctx,
+        {
+          action: 'meeting.document_removed',
+          objectType: 'meeting',
+          objectId: meeting.id,
+          unitId: meeting.unit_id,
+          details: { document: row.id, linked: row.document_id },
+        },
+        now,
+      )
     })
   }
 
@@ -618,6 +1001,9 @@ export function createMeetingsService(deps: MeetingsDeps) {
     respond,
     recordMinutes,
     cancel,
+    editable,
+    edit,
+    removeDocument,
   }
 }
 

@@ -20,6 +20,9 @@ export type MeetingTables = {
     minutes: string | null
     minutes_by: string | null
     minutes_at: Date | null
+    /** Why and when the organiser called it off (migration 0034). */
+    cancel_reason: string | null
+    cancelled_at: Date | null
     created_at: Generated<Date>
     updated_at: Generated<Date>
   }
@@ -46,6 +49,9 @@ export type MeetingTables = {
     scanned: boolean | null
     added_by: string | null
     added_at: Date
+    /** Taken off the meeting by the organiser (migration 0034): kept on record, no longer shown nor served. */
+    removed_at: Date | null
+    removed_by: string | null
   }
   meeting_history: {
     id: Generated<number>

@@ -1,30 +1,16 @@
-import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  apiToken,
-  createTestApp,
-  errorSummary,
-  html,
-  multipartBody,
-  Visitor,
-  type TestApp,
-} from '../../../test/app.js'
+import { createTestApp, errorSummary, html, multipartBody, Visitor, type TestApp } from '../../../test/app.js'
+import { documentsFixture, OFFICIALS } from '../../../test/documents.js'
 import { samplePdf } from '../../../test/files.js'
 import { parseMeetingTime, parseVideoUrl } from './meetings.service.js'
 
 // Friday 27/11/2026 09:00 in Cao Bằng; the meeting is on Monday 30/11 at 08:00.
 let now = new Date('2026-11-27T02:00:00Z')
 let t: TestApp
-const tokens: Record<string, string> = {}
-const users: Record<string, string> = {}
-const units: Record<string, string> = {}
+const { users, units, as, api, signIn, registerIncoming } = documentsFixture(() => t)
 let meetingId = ''
 let ordinaryDoc = ''
 let confidentialDoc = ''
-
-const as = (username: string) => ({ authorization: `Bearer ${tokens[username]}` })
-const api = (username: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
-  t.app.inject({ method, url: `/api/v1${url}`, headers: as(username), payload: payload as object })
 
 const meeting = (overrides: Record<string, unknown> = {}) => ({
   title: 'Họp triển khai kế hoạch chuyển đổi số năm 2027',
@@ -44,46 +30,28 @@ const meeting = (overrides: Record<string, unknown> = {}) => ({
 
 beforeAll(async () => {
   t = await createTestApp({ clock: () => now })
-  for (const username of [
-    'vanthu.sokhcn',
-    'lanhdao.sokhcn',
-    'chuyenvien.sokhcn',
-    'lanhdao.thucphan',
-    'chuyenvien.thucphan',
-  ])
-    tokens[username] = await apiToken(t, username)
-  for (const row of (
-    await sql<{ id: string; username: string }>`select id, username from users`.execute(t.database.db)
-  ).rows)
-    users[row.username] = row.id
-  for (const row of (
-    await sql<{ id: string; key: string }>`select id, key from org_units where key is not null`.execute(
-      t.database.db,
+  await signIn(OFFICIALS)
+  const register = (
+    summary: string,
+    extra: Record<string, unknown> = {},
+    files: { name: string; content: Buffer }[] = [],
+  ) =>
+    registerIncoming(
+      'vanthu.sokhcn',
+      {
+        codeNumber: String(Math.floor(Math.random() * 1e6)),
+        codeNotation: 'UBND-KT',
+        issuedOn: '2026-11-20',
+        issuerName: 'Ủy ban nhân dân tỉnh Cao Bằng',
+        typeCode: 'ke-hoach',
+        summary,
+        ...extra,
+      },
+      files,
     )
-  ).rows)
-    units[row.key] = row.id
-  const register = async (summary: string, extra: Record<string, unknown> = {}) => {
-    const response = await api('vanthu.sokhcn', 'POST', '/documents', {
-      codeNumber: String(Math.floor(Math.random() * 1e6)),
-      codeNotation: 'UBND-KT',
-      issuedOn: '2026-11-20',
-      issuerName: 'Ủy ban nhân dân tỉnh Cao Bằng',
-      typeCode: 'ke-hoach',
-      summary,
-      ...extra,
-    })
-    return response.json().id as string
-  }
-  ordinaryDoc = await register('Kế hoạch chuyển đổi số năm 2027')
-  const { payload, contentType } = multipartBody({}, [
-    { field: 'files', name: 'ke-hoach.pdf', content: await samplePdf('Kế hoạch chuyển đổi số') },
+  ordinaryDoc = await register('Kế hoạch chuyển đổi số năm 2027', {}, [
+    { name: 'ke-hoach.pdf', content: await samplePdf('Kế hoạch chuyển đổi số') },
   ])
-  await t.app.inject({
-    method: 'POST',
-    url: `/api/v1/documents/${ordinaryDoc}/files`,
-    payload,
-    headers: { ...as('vanthu.sokhcn'), 'content-type': contentType },
-  })
   confidentialDoc = await register('Phương án bảo vệ bí mật kỳ lân', { confidentiality: 'secret' })
 })
 

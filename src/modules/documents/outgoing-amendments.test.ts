@@ -1,93 +1,45 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  apiToken,
-  createTestApp,
-  errorSummary,
-  html,
-  multipartBody,
-  Visitor,
-  type TestApp,
-} from '../../../test/app.js'
+import { createTestApp, errorSummary, html, Visitor, type TestApp } from '../../../test/app.js'
+import { AGENCY, documentsFixture, edxmlHeader, OFFICIALS, pdfAttachment } from '../../../test/documents.js'
 import { samplePdf } from '../../../test/files.js'
-import { buildEnvelope, emptyOrgan, parseEnvelope, type EdxmlBusiness, type EdxmlPackage } from './edxml.js'
+import { buildEnvelope, parseEnvelope, type EdxmlBusiness, type EdxmlPackage } from './edxml.js'
 
 // Recall (thu hồi), update (cập nhật) and replacement (thay thế) of issued documents: inside the platform,
 // and edXML packages from an agency outside imported by the clerk. Friday 27/11/2026, 09:00 in Cao Bằng.
 const now = new Date('2026-11-27T02:00:00Z')
 let t: TestApp
-const tokens: Record<string, string> = {}
-const units: Record<string, string> = {}
-const users: Record<string, string> = {}
+const { units, users, api, as, draftOutgoing, approveOutgoing, issueOutgoing, signIn } = documentsFixture(
+  () => t,
+)
 let pdf: Buffer
 
-const WARD = '001.90.00.H14'
-const VPCP = '000.00.00.G22'
+const WARD = AGENCY.ward
+const VPCP = AGENCY.vpcp
 
 beforeAll(async () => {
   t = await createTestApp({ clock: () => now })
-  const rows = await sql<{ id: string; key: string }>`select id, key from org_units`.execute(t.database.db)
-  for (const row of rows.rows) units[row.key] = row.id
-  for (const username of [
-    'vanthu.sokhcn',
-    'lanhdao.sokhcn',
-    'chuyenvien.sokhcn',
-    'vanthu.thucphan',
-    'lanhdao.thucphan',
-    'chuyenvien.thucphan',
-  ]) {
-    tokens[username] = await apiToken(t, username)
-  }
-  const people = await sql<{ id: string; username: string }>`select id, username from users`.execute(
-    t.database.db,
-  )
-  for (const row of people.rows) users[row.username] = row.id
+  await signIn(OFFICIALS)
   pdf = await samplePdf('Quyết định ban hành kế hoạch chuyển đổi số')
 }, 120_000)
 afterAll(() => t.close())
 
-const as = (username: string) => ({ authorization: `Bearer ${tokens[username]}` })
-const api = (username: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
-  t.app.inject({ method, url: `/api/v1${url}`, headers: as(username), payload: payload as object })
-
 /** A document of the Sở, approved and issued, to the ward on the platform and to the Government Office. */
 async function issued(overrides: Record<string, unknown> = {}) {
-  const created = await api('chuyenvien.sokhcn', 'POST', '/documents/outgoing', {
-    typeCode: 'quyet-dinh',
-    summary: 'Quyết định ban hành Kế hoạch chuyển đổi số năm 2027',
-    recipients: [
-      { kind: 'internal', unitId: units['phuong-thuc-phan'] },
-      { kind: 'external', agencyCode: VPCP, name: 'Văn phòng Chính phủ' },
-    ],
-    ...overrides,
-  })
-  expect(created.statusCode, created.body).toBe(201)
-  const id = created.json().id as string
-  const { payload, contentType } = multipartBody({}, [{ field: 'file', name: 'du-thao.pdf', content: pdf }])
-  const upload = await t.app.inject({
-    method: 'POST',
-    url: `/api/v1/documents/outgoing/${id}/file`,
-    payload,
-    headers: { ...as('chuyenvien.sokhcn'), 'content-type': contentType },
-  })
-  expect(upload.statusCode, upload.body).toBe(201)
-  expect(
-    (
-      await api('chuyenvien.sokhcn', 'POST', `/documents/outgoing/${id}/submit`, {
-        chain: [users['lanhdao.sokhcn']],
-      })
-    ).statusCode,
-  ).toBe(200)
-  expect(
-    (
-      await api('lanhdao.sokhcn', 'POST', `/documents/outgoing/${id}/step`, {
-        action: 'approve',
-        signerPosition: 'Giám đốc',
-      })
-    ).statusCode,
-  ).toBe(200)
-  const done = await api('vanthu.sokhcn', 'POST', `/documents/outgoing/${id}/issue`)
-  expect(done.statusCode, done.body).toBe(200)
+  const id = await draftOutgoing(
+    {
+      typeCode: 'quyet-dinh',
+      summary: 'Quyết định ban hành Kế hoạch chuyển đổi số năm 2027',
+      recipients: [
+        { kind: 'internal', unitId: units['phuong-thuc-phan'] },
+        { kind: 'external', agencyCode: VPCP, name: 'Văn phòng Chính phủ' },
+      ],
+      ...overrides,
+    },
+    pdf,
+  )
+  await approveOutgoing(id, { signerPosition: 'Giám đốc' })
+  await issueOutgoing(id)
   return outgoingView(id)
 }
 
@@ -311,37 +263,13 @@ describe('replacing an issued document', () => {
 })
 
 describe('packages of recall, update and replacement from an agency outside', () => {
-  const header = (overrides: Partial<EdxmlPackage['document']> = {}): EdxmlPackage['document'] => ({
-    from: emptyOrgan(VPCP, 'Văn phòng Chính phủ'),
-    to: [emptyOrgan(WARD, 'UBND phường Thục Phán')],
-    codeNumber: '7816',
-    codeNotation: 'VPCP-TTĐT',
-    place: 'Hà Nội',
-    promulgationDate: '2026-11-20',
-    type: { code: 18, name: 'Công văn' },
-    subject: 'V/v triển khai Đề án 06',
-    content: '',
-    signer: { competence: 'KT. BỘ TRƯỞNG', position: 'Phó Chủ nhiệm', fullName: 'Nguyễn Văn A' },
-    dueDate: '2026-12-10',
-    toPlaces: [],
-    priority: 0,
-    sphereOfPromulgation: '',
-    typerNotation: '',
-    promulgationAmount: null,
-    pageAmount: null,
-    appendixes: [],
-    responseFor: [],
-    steeringType: 0,
-    documentId: `${VPCP},2026/11/20,${overrides.codeNumber ?? '7816'}/VPCP-TTĐT`,
-    ...overrides,
-  })
-  const file = (name: string) => ({
-    contentId: `c-${name}`,
-    name,
-    contentType: 'application/pdf',
-    description: '',
-    bytes: pdf,
-  })
+  const header = (overrides: Partial<EdxmlPackage['document']> = {}): EdxmlPackage['document'] =>
+    edxmlHeader({
+      signer: { competence: 'KT. BỘ TRƯỞNG', position: 'Phó Chủ nhiệm', fullName: 'Nguyễn Văn A' },
+      dueDate: '2026-12-10',
+      ...overrides,
+    })
+  const file = (name: string) => pdfAttachment(pdf, name, `c-${name}`)
   const pack = (
     document: EdxmlPackage['document'],
     business?: Partial<EdxmlBusiness> & Pick<EdxmlBusiness, 'type'>,
@@ -465,6 +393,117 @@ describe('packages of recall, update and replacement from an agency outside', ()
       'replaces',
     ])
     expect(await statusCodes(old)).toEqual(['01', '03', '15'])
+  })
+})
+
+describe('recall, update and replacement in the incoming documents API', () => {
+  type Incoming = {
+    id: string
+    status: string
+    summary: string
+    withdrawn: string | null
+    withdrawnAt: string | null
+    withdrawnReason: string | null
+    replacedBy: string | null
+    amendedAt: string | null
+    amendedReason: string | null
+    history: {
+      action: string
+      changes: { before: Record<string, string | null>; after: Record<string, string | null> } | null
+    }[]
+  }
+  const list = async (query: string) => {
+    const response = await api('lanhdao.thucphan', 'GET', `/documents?${query}`)
+    expect(response.statusCode, response.body).toBe(200)
+    return response.json<{ items: Omit<Incoming, 'history'>[] }>().items
+  }
+
+  it('shows on the received copy whether, when and why the sender recalled, updated or replaced it, and the replacement', async () => {
+    const recalled = await issued({ summary: 'Quyết định thu hồi, xem qua API' })
+    const recalledCopy = wardCopy(recalled).documentId!
+    const before = (await incoming(recalledCopy)) as Incoming
+    expect(before).toMatchObject({
+      withdrawn: null,
+      withdrawnAt: null,
+      withdrawnReason: null,
+      replacedBy: null,
+      amendedAt: null,
+      amendedReason: null,
+    })
+    expect(
+      (
+        await api('vanthu.sokhcn', 'POST', `/documents/outgoing/${recalled.id}/recall`, {
+          reason: 'Ban hành nhầm đối tượng áp dụng',
+        })
+      ).statusCode,
+    ).toBe(200)
+    expect(await incoming(recalledCopy)).toMatchObject({
+      status: 'recalled',
+      withdrawn: 'recalled',
+      withdrawnAt: now.toISOString(),
+      withdrawnReason: 'Ban hành nhầm đối tượng áp dụng',
+      replacedBy: null,
+    })
+
+    const updated = await issued({ summary: 'Quyết định cập nhật, xem qua API (bản đầu)' })
+    const updatedCopy = wardCopy(updated).documentId!
+    expect(
+      (
+        await api('lanhdao.sokhcn', 'POST', `/documents/outgoing/${updated.id}/update`, {
+          summary: 'Quyết định cập nhật, xem qua API',
+          dueOn: '2026-12-31',
+          reason: 'Bổ sung hạn báo cáo',
+        })
+      ).statusCode,
+    ).toBe(200)
+    const copy = (await incoming(updatedCopy)) as Incoming
+    expect(copy).toMatchObject({
+      status: 'registered',
+      summary: 'Quyết định cập nhật, xem qua API',
+      withdrawn: null,
+      amendedAt: now.toISOString(),
+      amendedReason: 'Bổ sung hạn báo cáo',
+    })
+    // The history keeps what the document said before the update.
+    expect(copy.history.filter((h) => h.changes !== null)).toEqual([
+      expect.objectContaining({
+        action: 'updated_by_sender',
+        changes: {
+          before: { summary: 'Quyết định cập nhật, xem qua API (bản đầu)', dueOn: null },
+          after: { summary: 'Quyết định cập nhật, xem qua API', dueOn: '2026-12-31' },
+        },
+      }),
+    ])
+
+    const old = await issued({ summary: 'Quyết định thay thế, xem qua API (bản cũ)' })
+    const oldCopy = wardCopy(old).documentId!
+    const replacement = await issued({
+      summary: 'Quyết định thay thế, xem qua API (bản mới)',
+      replaces: old.id,
+    })
+    const newCopy = wardCopy(replacement).documentId!
+    expect(await incoming(oldCopy)).toMatchObject({
+      status: 'replaced',
+      withdrawn: 'replaced',
+      withdrawnAt: now.toISOString(),
+      withdrawnReason: `Thay thế bằng văn bản số ${replacement.codeNumber}/${replacement.codeNotation} ngày 27/11/2026`,
+      replacedBy: newCopy,
+    })
+    expect(await incoming(newCopy)).toMatchObject({ status: 'registered', withdrawn: null, replacedBy: null })
+
+    // The register's list says the same.
+    const recalledItems = await list(`q=${encodeURIComponent('xem qua API')}&status=recalled`)
+    expect(recalledItems.map((d) => [d.id, d.withdrawn, d.withdrawnReason])).toEqual([
+      [recalledCopy, 'recalled', 'Ban hành nhầm đối tượng áp dụng'],
+    ])
+    const replacedItems = await list(`q=${encodeURIComponent('xem qua API')}&status=replaced`)
+    expect(replacedItems.map((d) => [d.id, d.withdrawn, d.replacedBy])).toEqual([
+      [oldCopy, 'replaced', newCopy],
+    ])
+    const updatedItem = (await list(`q=${encodeURIComponent('xem qua API')}&status=registered`)).find(
+      (d) => d.id === updatedCopy,
+    )
+    expect(updatedItem).toMatchObject({ amendedAt: now.toISOString(), amendedReason: 'Bổ sung hạn báo cáo' })
   })
 })
 

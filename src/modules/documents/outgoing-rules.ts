@@ -108,6 +108,7 @@ export const outgoingActionLabel: Record<string, string> = {
   replaced: 'Bị thay thế bằng văn bản khác',
   replacement_issued: 'Phát hành thay thế văn bản trước',
   sent_lgsp: 'Gửi qua trục LGSP',
+  resent_lgsp: 'Văn thư gửi lại qua trục LGSP',
   lgsp_unreachable: 'Cơ quan chưa nhận qua LGSP: tải gói tin để gửi',
   exchange_failed: 'Không lập được gói tin để gửi qua LGSP',
   status_received: 'Nơi nhận gửi thông báo trạng thái',

@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { apiToken, createTestApp, multipartBody, type TestApp } from '../../../test/app.js'
+import { createTestApp, multipartBody, type TestApp } from '../../../test/app.js'
+import { AGENCY, documentsFixture, edxmlHeader, OFFICIALS, pdfAttachment } from '../../../test/documents.js'
 import { samplePdf, samplePng } from '../../../test/files.js'
 import { havePoppler, pdfText } from '../../../test/pdf.js'
 import { SigningKeys } from '../../platform/signing/index.js'
@@ -11,13 +12,11 @@ import { buildEnvelope, emptyOrgan, parseEnvelope } from './edxml.js'
 // Friday 27/11/2026, 09:00 in Cao Bằng.
 const now = new Date('2026-11-27T02:00:00Z')
 let t: TestApp
-const tokens: Record<string, string> = {}
-const units: Record<string, string> = {}
-const users: Record<string, string> = {}
+const { units, users, as, api, signIn, approveOutgoing, issueOutgoing } = documentsFixture(() => t)
 let pdf: Buffer
 
-const SKHCN = '000.13.00.H14'
-const WARD = '001.90.00.H14'
+const SKHCN = AGENCY.skhcn
+const WARD = AGENCY.ward
 
 beforeAll(async () => {
   t = await createTestApp({ clock: () => now })
@@ -25,8 +24,9 @@ beforeAll(async () => {
   const { createOrganisationModule } = await import('../organisation/index.js')
   const deps = { db: t.database.db, config: t.config, clock: () => now }
   const identity = createIdentityModule({ ...deps, organisation: createOrganisationModule(deps).service })
-  const rows = await sql<{ id: string; key: string }>`select id, key from org_units`.execute(t.database.db)
-  for (const row of rows.rows) units[row.key] = row.id
+  const unitId = (
+    await sql<{ id: string }>`select id from org_units where key = 'so-khcn'`.execute(t.database.db)
+  ).rows[0]!.id
   const ctx = { actorId: null, actorLabel: 'test', ip: null, requestId: null }
   // A head of division (reviewer) and a deputy director (a second leader) of the Sở.
   for (const [username, fullName, role] of [
@@ -39,36 +39,17 @@ beforeAll(async () => {
         fullName,
         password: 'CaoBang@2026-test',
         kind: 'official',
-        homeUnitId: units['so-khcn']!,
+        homeUnitId: unitId,
         role,
         includeSubtree: false,
       },
       ctx,
     )
   }
-  for (const username of [
-    'vanthu.sokhcn',
-    'lanhdao.sokhcn',
-    'chuyenvien.sokhcn',
-    'truongphong.sokhcn',
-    'phogiamdoc.sokhcn',
-    'vanthu.thucphan',
-    'lanhdao.thucphan',
-    'chuyenvien.thucphan',
-  ]) {
-    tokens[username] = await apiToken(t, username)
-  }
-  const people = await sql<{ id: string; username: string }>`select id, username from users`.execute(
-    t.database.db,
-  )
-  for (const row of people.rows) users[row.username] = row.id
+  await signIn([...OFFICIALS, 'truongphong.sokhcn', 'phogiamdoc.sokhcn'])
   pdf = await samplePdf('Dự thảo quyết định ban hành kế hoạch chuyển đổi số')
 })
 afterAll(() => t.close())
-
-const as = (username: string) => ({ authorization: `Bearer ${tokens[username]}` })
-const api = (username: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
-  t.app.inject({ method, url: `/api/v1${url}`, headers: as(username), payload: payload as object })
 
 const draft = (overrides: Record<string, unknown> = {}) => ({
   typeCode: 'quyet-dinh',
@@ -100,23 +81,12 @@ async function drafted(overrides: Record<string, unknown> = {}, username = 'chuy
 /** A draft approved by the leader through a one-person chain. */
 async function approved(overrides: Record<string, unknown> = {}) {
   const id = await drafted(overrides)
-  const submitted = await api('chuyenvien.sokhcn', 'POST', `/documents/outgoing/${id}/submit`, {
-    chain: [users['lanhdao.sokhcn']],
-  })
-  expect(submitted.statusCode, submitted.body).toBe(200)
-  const ok = await api('lanhdao.sokhcn', 'POST', `/documents/outgoing/${id}/step`, {
-    action: 'approve',
-    signerPosition: 'Giám đốc',
-  })
-  expect(ok.statusCode, ok.body).toBe(200)
+  await approveOutgoing(id, { signerPosition: 'Giám đốc' })
   return id
 }
 
 async function issued(overrides: Record<string, unknown> = {}) {
-  const id = await approved(overrides)
-  const response = await api('vanthu.sokhcn', 'POST', `/documents/outgoing/${id}/issue`)
-  expect(response.statusCode, response.body).toBe(200)
-  return response.json()
+  return issueOutgoing(await approved(overrides))
 }
 
 async function signedBytes(id: string): Promise<Buffer> {
@@ -618,32 +588,14 @@ describe('refusal (status 02)', () => {
   const envelope = (number: string) =>
     buildEnvelope(
       {
-        document: {
-          from: emptyOrgan('000.00.00.G22', 'Văn phòng Chính phủ'),
+        document: edxmlHeader({
           to: [emptyOrgan(SKHCN, 'Sở Khoa học và Công nghệ')],
           codeNumber: number,
           codeNotation: 'VPCP-KGVX',
-          place: 'Hà Nội',
           promulgationDate: '2026-11-25',
-          type: { code: 18, name: 'Công văn' },
           subject: 'V/v báo cáo tình hình thực hiện',
-          content: '',
-          signer: { competence: '', position: '', fullName: '' },
-          dueDate: null,
-          toPlaces: [],
-          priority: 0,
-          sphereOfPromulgation: '',
-          typerNotation: '',
-          promulgationAmount: null,
-          pageAmount: null,
-          appendixes: [],
-          responseFor: [],
-          steeringType: 0,
-          documentId: `000.00.00.G22,2026/11/25,${number}/VPCP-KGVX`,
-        },
-        attachments: [
-          { contentId: 'a1', name: 'cv.pdf', contentType: 'application/pdf', description: '', bytes: pdf },
-        ],
+        }),
+        attachments: [pdfAttachment(pdf, 'cv.pdf', 'a1')],
       },
       now,
     )

@@ -293,6 +293,7 @@ export function outgoingApi(outgoing: OutgoingService, { secretKey }: Pick<Confi
               ),
               recipients: Type.Array(
                 Type.Object({
+                  id: Type.String(),
                   kind: Type.String(),
                   unitId: Nullable(Type.String()),
                   agencyCode: Nullable(Type.String()),
@@ -309,10 +310,15 @@ export function outgoingApi(outgoing: OutgoingService, { secretKey }: Pick<Confi
                   ),
                   exchangeNote: Nullable(Type.String()),
                   exchangeAt: Nullable(Type.String()),
+                  resendable: Type.Boolean({
+                    description:
+                      'Văn thư gửi lại được qua LGSP: POST /documents/outgoing/{id}/recipients/{recipientId}/resend',
+                  }),
                 }),
               ),
               exchange: Type.Array(
                 Type.Object({
+                  recipientId: Type.String(),
                   agencyCode: Type.String(),
                   businessType: Type.Integer({ description: '0 mới, 1 thu hồi, 2 cập nhật, 3 thay thế' }),
                   state: Type.String({ description: 'queued | sent | unreachable | failed' }),
@@ -371,6 +377,7 @@ export function outgoingApi(outgoing: OutgoingService, { secretKey }: Pick<Confi
             actedAt: s.acted_at?.toISOString() ?? null,
           })),
           recipients: view.recipients.map((r) => ({
+            id: r.id,
             kind: r.kind,
             unitId: r.unit_id,
             agencyCode: r.agency_code,
@@ -381,8 +388,10 @@ export function outgoingApi(outgoing: OutgoingService, { secretKey }: Pick<Confi
             exchangeStatus: r.exchange_status,
             exchangeNote: r.exchange_note,
             exchangeAt: r.exchange_at?.toISOString() ?? null,
+            resendable: view.resendable.includes(r.id),
           })),
           exchange: view.outbox.map((x) => ({
+            recipientId: x.recipient_id,
             agencyCode: x.agency_code,
             businessType: x.business_type,
             state: x.state,
@@ -724,6 +733,27 @@ export function outgoingApi(outgoing: OutgoingService, { secretKey }: Pick<Confi
           (request.params as { id: string }).id,
         ),
       }),
+    )
+
+    app.post(
+      `${base}/:id/recipients/:recipientId/resend`,
+      {
+        schema: {
+          tags,
+          summary:
+            'Văn thư gửi lại qua LGSP gói tin cho một cơ quan nhận đã đăng ký nhận sau khi văn bản được phát hành; 409 khi gói tin đã gửi, đang chờ gửi, hoặc cơ quan vẫn chưa đăng ký nhận',
+          params: Type.Object(
+            { id: Type.String({ maxLength: 40 }), recipientId: Type.String({ maxLength: 40 }) },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Object({ queued: Type.Integer() }), ...errors },
+        },
+      },
+      async (request) => {
+        const { id, recipientId } = request.params as { id: string; recipientId: string }
+        const { queued } = await outgoing.resendTo(actorOf(request), auditContext(request), id, recipientId)
+        return { queued }
+      },
     )
 
     app.post(

@@ -17,6 +17,9 @@ export const outgoingPaths = {
   recall: (id: string) => `/admin/documents/outgoing/${id}/recall`,
   update: (id: string) => `/admin/documents/outgoing/${id}/update`,
   resend: (id: string) => `/admin/documents/outgoing/${id}/resend`,
+  /** Sending one agency's packages again over the LGSP, from its row in the dispatch list. */
+  resendTo: (id: string, recipientId: string) =>
+    `/admin/documents/outgoing/${id}/recipients/${recipientId}/resend`,
   /** Drafting a document that replaces an issued one. */
   replace: (id: string) => `/admin/documents/outgoing/new?replaces=${encodeURIComponent(id)}`,
   /** Drafting a reply to an incoming document. */

@@ -1,11 +1,11 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { apiToken, createTestApp, multipartBody, type TestApp } from '../../../test/app.js'
+import { createTestApp, type TestApp } from '../../../test/app.js'
+import { documentsFixture } from '../../../test/documents.js'
 import { samplePdf } from '../../../test/files.js'
 
 let t: TestApp
-const tokens: Record<string, string> = {}
-const ids: Record<string, string> = {}
+const { users: ids, api, signIn, draftOutgoing, approveOutgoing, issueOutgoing } = documentsFixture(() => t)
 let ordinary = ''
 let secret = ''
 
@@ -20,44 +20,26 @@ const PEOPLE = [
   'congdan',
 ] as const
 
-const as = (username: string) => ({ authorization: `Bearer ${tokens[username]}` })
-const api = (username: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
-  t.app.inject({ method, url: `/api/v1${url}`, headers: as(username), payload: payload as object })
-
 async function draftWithPdf(confidentiality: string) {
-  const created = await api('chuyenvien.sokhcn', 'POST', '/documents/outgoing', {
-    typeCode: 'to-trinh',
-    summary: `Tờ trình phê duyệt đề án (${confidentiality})`,
-    confidentiality,
-    recipients: [{ kind: 'external', agencyCode: '000.00.00.H14', name: 'UBND tỉnh Cao Bằng' }],
-  })
-  const id = created.json().id as string
-  const { payload, contentType } = multipartBody({}, [
-    { field: 'file', name: 'to-trinh.pdf', content: await samplePdf('Tờ trình') },
-  ])
-  await t.app.inject({
-    method: 'POST',
-    url: `/api/v1/documents/outgoing/${id}/file`,
-    payload,
-    headers: { ...as('chuyenvien.sokhcn'), 'content-type': contentType },
-  })
-  return id
+  return draftOutgoing(
+    {
+      typeCode: 'to-trinh',
+      summary: `Tờ trình phê duyệt đề án (${confidentiality})`,
+      confidentiality,
+      recipients: [{ kind: 'external', agencyCode: '000.00.00.H14', name: 'UBND tỉnh Cao Bằng' }],
+    },
+    await samplePdf('Tờ trình'),
+    { fileName: 'to-trinh.pdf' },
+  )
 }
 
 beforeAll(async () => {
   t = await createTestApp({ clock: () => new Date('2026-11-27T02:00:00Z') })
-  for (const username of PEOPLE) tokens[username] = await apiToken(t, username)
-  const users = await sql<{ id: string; username: string }>`select id, username from users`.execute(
-    t.database.db,
-  )
-  for (const row of users.rows) ids[row.username] = row.id
+  await signIn(PEOPLE)
   // An ordinary document, issued; a secret one, waiting for the leader.
   ordinary = await draftWithPdf('normal')
-  await api('chuyenvien.sokhcn', 'POST', `/documents/outgoing/${ordinary}/submit`, {
-    chain: [ids['lanhdao.sokhcn']],
-  })
-  await api('lanhdao.sokhcn', 'POST', `/documents/outgoing/${ordinary}/step`, { action: 'approve' })
-  expect((await api('vanthu.sokhcn', 'POST', `/documents/outgoing/${ordinary}/issue`)).statusCode).toBe(200)
+  await approveOutgoing(ordinary)
+  await issueOutgoing(ordinary)
   secret = await draftWithPdf('secret')
   await api('chuyenvien.sokhcn', 'POST', `/documents/outgoing/${secret}/submit`, {
     chain: [ids['lanhdao.sokhcn']],

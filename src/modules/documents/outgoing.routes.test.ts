@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { apiToken, createTestApp, errorSummary, html, Visitor, type TestApp } from '../../../test/app.js'
 import { samplePdf } from '../../../test/files.js'
+import { edxmlHeader, pdfAttachment } from '../../../test/documents.js'
 import { buildEnvelope, emptyOrgan } from './edxml.js'
 
 let t: TestApp
@@ -208,32 +209,14 @@ describe('outgoing documents on the officials’ pages', () => {
   it('lets the clerk refuse a document received as edXML, with a reason', async () => {
     const xml = buildEnvelope(
       {
-        document: {
-          from: emptyOrgan('000.00.00.G22', 'Văn phòng Chính phủ'),
+        document: edxmlHeader({
           to: [emptyOrgan('000.13.00.H14', 'Sở Khoa học và Công nghệ')],
           codeNumber: '55',
           codeNotation: 'VPCP-KGVX',
-          place: 'Hà Nội',
           promulgationDate: '2026-11-25',
-          type: { code: 18, name: 'Công văn' },
           subject: 'V/v gửi nhầm',
-          content: '',
-          signer: { competence: '', position: '', fullName: '' },
-          dueDate: null,
-          toPlaces: [],
-          priority: 0,
-          sphereOfPromulgation: '',
-          typerNotation: '',
-          promulgationAmount: null,
-          pageAmount: null,
-          appendixes: [],
-          responseFor: [],
-          steeringType: 0,
-          documentId: '000.00.00.G22,2026/11/25,55/VPCP-KGVX',
-        },
-        attachments: [
-          { contentId: 'x1', name: 'cv.pdf', contentType: 'application/pdf', description: '', bytes: pdf },
-        ],
+        }),
+        attachments: [pdfAttachment(pdf, 'cv.pdf', 'x1')],
       },
       new Date('2026-11-27T02:00:00Z'),
     )

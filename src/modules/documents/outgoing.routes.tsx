@@ -577,6 +577,17 @@ export function outgoingRoutes(
             }`
           : ''
       const chainValues = Array.isArray(values.chain) ? values.chain : values.chain ? [values.chain] : []
+      // The update and recall forms both send a "reason": the summary links to the field of the form sent.
+      const sentForm = one(values.form)
+      const summaryErrors =
+        errors?.reason && (sentForm === 'update' || sentForm === 'recall')
+          ? Object.fromEntries(
+              Object.entries(errors).map(([field, message]) => [
+                field === 'reason' ? `${sentForm}-reason` : field,
+                message,
+              ]),
+            )
+          : errors
       return sendPage(
         reply,
         <Layout ctx={ctx} title={title} wide>
@@ -622,7 +633,7 @@ export function outgoingRoutes(
           ) : (
             ''
           )}
-          <ErrorSummary errors={errors} title={summaryTitle} />
+          <ErrorSummary errors={summaryErrors} title={summaryTitle} />
           <table id="metadata">
             <tbody>
               {row(t('status'), outgoingStatusLabel[o.status])}
@@ -719,6 +730,13 @@ export function outgoingRoutes(
             ''
           )}
           <h2 safe>{t('recipients')}</h2>
+          {errors?.['recipient-resend'] ? (
+            <p class="error-message" id="recipient-resend" lang="vi" safe>
+              {errors['recipient-resend']}
+            </p>
+          ) : (
+            ''
+          )}
           <table id="recipients-table">
             <thead>
               <tr>
@@ -737,6 +755,13 @@ export function outgoingRoutes(
                 <th scope="col" safe>
                   {t('exchangeStatus')}
                 </th>
+                {view.resendable.length > 0 ? (
+                  <th scope="col" safe>
+                    {t('resendColumn')}
+                  </th>
+                ) : (
+                  ''
+                )}
               </tr>
             </thead>
             <tbody>
@@ -747,6 +772,22 @@ export function outgoingRoutes(
                   <td safe>{recipientStatusLabel[r.status]}</td>
                   <td safe>{channelText(r.channel)}</td>
                   <td safe>{reportedText(r)}</td>
+                  {view.resendable.length > 0 ? (
+                    <td>
+                      {view.resendable.includes(r.id) ? (
+                        <form method="post" action={outgoingPaths.resendTo(o.id, r.id)} novalidate>
+                          <CsrfField token={ctx.csrf} />
+                          <button type="submit" class="secondary" safe>
+                            {t('resendOne')}
+                          </button>
+                        </form>
+                      ) : (
+                        ''
+                      )}
+                    </td>
+                  ) : (
+                    ''
+                  )}
                 </tr>
               ))}
             </tbody>
@@ -994,6 +1035,7 @@ export function outgoingRoutes(
                   error={errors?.dueOn}
                 />
                 <TextArea
+                  id="update-reason"
                   name="reason"
                   label={t('updateReason')}
                   value={values.form === 'update' ? one(values.reason) : ''}
@@ -1016,6 +1058,7 @@ export function outgoingRoutes(
                   ''
                 )}
                 <TextArea
+                  id="recall-reason"
                   name="reason"
                   label={t('recallReason')}
                   value={values.form === 'recall' ? one(values.reason) : ''}
@@ -1242,6 +1285,15 @@ export function outgoingRoutes(
         return translator(outgoingMessages, request.lang)('resent', { count })
       },
       'resend',
+    )
+    pageForm(
+      '/admin/documents/outgoing/:id/recipients/:recipientId/resend',
+      async (actor, request, id) => {
+        const { recipientId } = request.params as Params & { recipientId: string }
+        const { queued, agency } = await outgoing.resendTo(actor, auditContext(request), id, recipientId)
+        return translator(outgoingMessages, request.lang)('resentTo', { count: queued, agency })
+      },
+      'recipient-resend',
     )
 
     app.get('/admin/documents/outgoing/:id/versions/:version', async (request, reply) => {

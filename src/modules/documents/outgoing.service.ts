@@ -48,6 +48,7 @@ import {
   type EdxmlResponseFor,
 } from './edxml.js'
 import { applyAmendment, type AmendmentKind, type DocumentChanges } from './edxml-amendments.js'
+import { edxmlSigner } from './edxml-signature.js'
 import { checkDraftPdf, stampAndSign, vietnameseDate } from './outgoing-pdf.js'
 import {
   ABBREVIATION,
@@ -104,6 +105,11 @@ export type OutgoingDeps = ModuleDeps & {
   organisation: OrganisationService
   signing: SigningKeys
   officials: OfficialsLookup
+  /**
+   * Whether an agency receives over the LGSP now (registered, one of its systems subscribed to its topic);
+   * given by the documents module from the exchange. Without it no agency is reachable.
+   */
+  lgspReachable?: (agencyCode: string) => Promise<boolean>
 }
 
 /** A recipient as clients send it: a unit of the platform, or an agency outside it by its QCVN 102 code. */
@@ -169,6 +175,8 @@ const dmy = (iso: string) => iso.split('-').reverse().join('/')
 export function createOutgoingService(deps: OutgoingDeps) {
   const { db, clock, organisation, signing, officials } = deps
   const store = deps.files.store
+  // Packages carry an XML signature by the unit's key, the one its PDFs are signed with.
+  const packageSigner = edxmlSigner(signing)
 
   async function unitOf(id: string): Promise<OrgUnit> {
     const [unit] = await organisation.findUnitsByIds([id])
@@ -1667,7 +1675,8 @@ export function createOutgoingService(deps: OutgoingDeps) {
    * The edXML package of an issued document for its agencies outside the platform (To: each of them): the
    * document with its signed original and the document it answers in ResponseFor (a replacement also names
    * what it replaces), its recall (no file), or an update (the corrected header and the original). A signed
-   * original that no longer matches its SHA-256 is never sent (409).
+   * original that no longer matches its SHA-256 is never sent (409). The package carries an XML signature
+   * by the unit's key (`edxml-signature.ts`).
    */
   async function buildPackage(
     outgoing: repo.OutgoingRow,
@@ -1711,7 +1720,7 @@ export function createOutgoingService(deps: OutgoingDeps) {
           },
         ]
       : []
-    const xml = buildEnvelope(
+    const unsigned = buildEnvelope(
       {
         document: {
           from: organOf(unit),
@@ -1760,7 +1769,7 @@ export function createOutgoingService(deps: OutgoingDeps) {
       },
       clock(),
     )
-    return { xml, external, documentId }
+    return { xml: await packageSigner.sign(unsigned, unit), external, documentId }
   }
 
   /** What the package to download carries: the document (or its replacement), its recall, or its update. */
@@ -1842,6 +1851,74 @@ export function createOutgoingService(deps: OutgoingDeps) {
     return rows.length
   }
 
+  /**
+   * The clerk sends one agency's packages again over the LGSP (from its row in the dispatch list), once one
+   * of its systems subscribed: what went as a download only, or could not be built. Refused with 409 when
+   * they were delivered already, are waiting to go, or the agency still does not receive over the LGSP (the
+   * package stays to download). Returns how many packages were queued, and for whom.
+   */
+  async function resendTo(actor: Actor, ctx: AuditContext, id: string, recipientId: string) {
+    const outgoing = await visible(actor, id)
+    const unit = await unitOf(outgoing.unit_id)
+    authorize(actor, Permission.documentsIssue, unit)
+    const recipient = (await repo.listRecipients(db, outgoing.id)).find(
+      (r) => r.id === recipientId && r.kind === 'external',
+    )
+    if (!recipient?.agency_code) {
+      throw new NotFoundError('Không tìm thấy cơ quan nhận này trong danh sách gửi văn bản qua edXML.')
+    }
+    const agencyCode = recipient.agency_code
+    const who = `${recipient.name} (${agencyCode})`
+    const unsentOf = async (q: Tx | typeof db) => {
+      const packages = await exchange.outboxOfRecipient(q, outgoing.id, recipient.id)
+      const unsent = packages.filter((p) => p.state === 'unreachable' || p.state === 'failed')
+      if (unsent.length > 0) return unsent
+      if (packages.some((p) => p.state === 'queued')) {
+        throw new ConflictError(`Gói tin gửi ${who} đang chờ gửi qua trục LGSP; không cần gửi lại.`)
+      }
+      throw new ConflictError(
+        packages.length > 0
+          ? `Gói tin đã được gửi đến ${who} qua trục LGSP; không gửi lại gói tin đã gửi.`
+          : `Chưa có gói tin nào gửi ${who}: văn bản chưa phát hành hoặc là văn bản mật.`,
+      )
+    }
+    await unsentOf(db)
+    const reachable = deps.lgspReachable ? await deps.lgspReachable(agencyCode) : false
+    if (!reachable) {
+      throw new ConflictError(
+        `${who} vẫn chưa đăng ký nhận văn bản qua trục LGSP; chưa gửi lại được. Tải gói tin edXML để gửi.`,
+      )
+    }
+    const now = clock()
+    return inTransaction(db, async (tx) => {
+      // Two clerks at once: the second finds the packages queued already.
+      await repo.lockOutgoing(tx, outgoing.id)
+      const rows = await unsentOf(tx)
+      for (const row of rows) {
+        await exchange.updateOutbox(tx, row.id, { state: 'queued', last_error: null })
+        await queuePackageSend(tx, row.id)
+      }
+      await history(
+        tx,
+        outgoing,
+        actor,
+        'resent_lgsp',
+        who,
+        { agency: agencyCode, packages: rows.length },
+        now,
+      )
+      await audit(
+        tx,
+        ctx,
+        'document.outgoing_resent',
+        outgoing,
+        { agency: agencyCode, recipient: recipient.id, packages: rows.length },
+        now,
+      )
+      return { queued: rows.length, agency: who }
+    })
+  }
+
   // -------------------------------------------------------------------------------------------------------
   // Reading
 
@@ -1881,6 +1958,16 @@ export function createOutgoingService(deps: OutgoingDeps) {
       linked(outgoing.replaced_by),
       exchange.listOutbox(db, outgoing.id),
     ])
+    // The agencies whose packages did not go over the LGSP: the clerk may send them again, row by row.
+    const resendable = can(actor, Permission.documentsIssue, unit)
+      ? [
+          ...new Set(
+            outbox
+              .filter((r) => r.state === 'unreachable' || r.state === 'failed')
+              .map((r) => r.recipient_id),
+          ),
+        ]
+      : []
     const amendable =
       outgoing.status === 'issued' &&
       !outgoing.withdrawn &&
@@ -1907,6 +1994,8 @@ export function createOutgoingService(deps: OutgoingDeps) {
       replaces,
       replacedBy,
       outbox,
+      /** Recipients with packages to send again over the LGSP (empty unless the actor is the unit's clerk). */
+      resendable,
       can: {
         edit: isDrafter && allows(outgoing.status, 'edit'),
         submit: isDrafter && allows(outgoing.status, 'submit'),
@@ -1921,9 +2010,7 @@ export function createOutgoingService(deps: OutgoingDeps) {
         recall: amendable,
         update: amendable,
         replace: amendable && can(actor, Permission.documentsProcess, unit),
-        resend:
-          can(actor, Permission.documentsIssue, unit) &&
-          outbox.some((r) => r.state === 'unreachable' || r.state === 'failed'),
+        resend: resendable.length > 0,
         recallPackage:
           outgoing.withdrawn === 'recalled' &&
           outgoing.confidentiality === 'normal' &&
@@ -2144,6 +2231,7 @@ export function createOutgoingService(deps: OutgoingDeps) {
     edxmlPackage,
     packageXml,
     resend,
+    resendTo,
     setAbbreviation,
     get,
     openVersion,

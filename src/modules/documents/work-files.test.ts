@@ -1,52 +1,28 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  apiToken,
-  createTestApp,
-  errorSummary,
-  html,
-  multipartBody,
-  Visitor,
-  type TestApp,
-} from '../../../test/app.js'
+import { apiToken, createTestApp, errorSummary, html, Visitor, type TestApp } from '../../../test/app.js'
+import { documentsFixture, OFFICIALS } from '../../../test/documents.js'
 import { samplePdf } from '../../../test/files.js'
 
 let t: TestApp
-const tokens: Record<string, string> = {}
-const users: Record<string, string> = {}
-const units: Record<string, string> = {}
+const { users, units, api, signIn, registerIncoming } = documentsFixture(() => t)
 let counter = 100
-
-const as = (username: string) => ({ authorization: `Bearer ${tokens[username]}` })
-const api = (username: string, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) =>
-  t.app.inject({ method, url: `/api/v1${url}`, headers: as(username), payload: payload as object })
 
 /** Registers an incoming document in a unit through the API; with a PDF when `withFile`. */
 async function register(clerk: string, overrides: Record<string, unknown> = {}, withFile = false) {
-  const response = await api(clerk, 'POST', '/documents', {
-    codeNumber: String(++counter),
-    codeNotation: 'UBND-VP',
-    issuedOn: '2026-11-20',
-    issuerName: 'Ủy ban nhân dân tỉnh Cao Bằng',
-    typeCode: 'cong-van',
-    summary: `Về việc triển khai chuyển đổi số số ${counter}`,
-    ...overrides,
-  })
-  expect(response.statusCode, response.body).toBe(201)
-  const id = response.json().id as string
-  if (withFile) {
-    const { payload, contentType } = multipartBody({}, [
-      { field: 'files', name: 'van-ban.pdf', content: await samplePdf('Văn bản điện tử') },
-    ])
-    const added = await t.app.inject({
-      method: 'POST',
-      url: `/api/v1/documents/${id}/files`,
-      payload,
-      headers: { ...as(clerk), 'content-type': contentType },
-    })
-    expect(added.statusCode, added.body).toBe(201)
-  }
-  return id
+  return registerIncoming(
+    clerk,
+    {
+      codeNumber: String(++counter),
+      codeNotation: 'UBND-VP',
+      issuedOn: '2026-11-20',
+      issuerName: 'Ủy ban nhân dân tỉnh Cao Bằng',
+      typeCode: 'cong-van',
+      summary: `Về việc triển khai chuyển đổi số số ${counter}`,
+      ...overrides,
+    },
+    withFile ? [{ name: 'van-ban.pdf', content: await samplePdf('Văn bản điện tử') }] : [],
+  )
 }
 
 async function openFile(username: string, body: Record<string, unknown>) {
@@ -61,26 +37,7 @@ async function openFile(username: string, body: Record<string, unknown>) {
 
 beforeAll(async () => {
   t = await createTestApp({ clock: () => new Date('2026-11-27T02:00:00Z') })
-  for (const username of [
-    'vanthu.sokhcn',
-    'lanhdao.sokhcn',
-    'chuyenvien.sokhcn',
-    'vanthu.thucphan',
-    'lanhdao.thucphan',
-    'chuyenvien.thucphan',
-    'quantri',
-  ])
-    tokens[username] = await apiToken(t, username)
-  for (const row of (
-    await sql<{ id: string; username: string }>`select id, username from users`.execute(t.database.db)
-  ).rows)
-    users[row.username] = row.id
-  for (const row of (
-    await sql<{ id: string; key: string }>`select id, key from org_units where key is not null`.execute(
-      t.database.db,
-    )
-  ).rows)
-    units[row.key] = row.id
+  await signIn([...OFFICIALS, 'quantri'])
 })
 
 afterAll(async () => {

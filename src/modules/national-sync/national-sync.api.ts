@@ -26,6 +26,21 @@ export function nationalSyncApi(sync: NationalSyncService) {
               dossiers: Type.Integer(),
               lastError: Nullable(Type.String()),
               lastErrorAt: Nullable(Type.String()),
+              auth: Type.Union([Type.Literal('token'), Type.Literal('oauth2')]),
+              deadLetters: Type.Array(
+                Type.Object({
+                  deliveryId: Type.Integer(),
+                  dossierCode: Nullable(Type.String()),
+                  position: Type.Integer(),
+                  attempts: Type.Integer(),
+                  error: Nullable(Type.String()),
+                  at: Nullable(Type.String()),
+                }),
+                {
+                  description:
+                    'Sự kiện gửi không thành công, kèm lý do (thông điệp của cổng khi cổng từ chối)',
+                },
+              ),
             }),
             401: ErrorSchema,
             403: ErrorSchema,
@@ -43,6 +58,15 @@ export function nationalSyncApi(sync: NationalSyncService) {
           dossiers: status.dossiers,
           lastError: status.lastFailure?.last_error ?? null,
           lastErrorAt: status.lastFailure?.last_attempt_at?.toISOString() ?? null,
+          auth: status.auth.kind,
+          deadLetters: status.dead.map((d) => ({
+            deliveryId: Number(d.id),
+            dossierCode: d.key,
+            position: Number(d.position),
+            attempts: d.attempts,
+            error: d.last_error,
+            at: d.last_attempt_at?.toISOString() ?? null,
+          })),
         }
       },
     )

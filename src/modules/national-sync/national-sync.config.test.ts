@@ -24,8 +24,72 @@ describe('national portal configuration', () => {
     ).toEqual({
       url: 'https://dichvucong.gov.vn/api/dongbo',
       token: 'abc123',
+      oauth2: undefined,
       unitCodes: { '000.00.01.H14': 'H14.01', 'phuong-thuc-phan': 'H14.TP01' },
+      retryCodes: [],
     })
+  })
+
+  it('reads OAuth2 client credentials instead of a fixed token, and the result codes to retry', () => {
+    expect(
+      loadConfig({
+        ...base,
+        NATIONAL_PORTAL_URL: 'https://api.caobang.gov.vn/dvcqg/1.0/dongbo',
+        NATIONAL_PORTAL_TOKEN_URL: 'https://api.caobang.gov.vn/token',
+        NATIONAL_PORTAL_CLIENT_ID: 'caobang-motcua',
+        NATIONAL_PORTAL_CLIENT_SECRET: ' s3cr3t ',
+        NATIONAL_PORTAL_SCOPE: 'dvcqg',
+        NATIONAL_PORTAL_RETRY_CODES: '99, -1',
+      }).nationalPortal,
+    ).toEqual({
+      url: 'https://api.caobang.gov.vn/dvcqg/1.0/dongbo',
+      token: undefined,
+      oauth2: {
+        tokenUrl: 'https://api.caobang.gov.vn/token',
+        clientId: 'caobang-motcua',
+        clientSecret: 's3cr3t',
+        scope: 'dvcqg',
+      },
+      unitCodes: {},
+      retryCodes: ['99', '-1'],
+    })
+  })
+
+  it('refuses half an OAuth2 configuration, both ways of authenticating at once, and bad retry codes', () => {
+    const url = { NATIONAL_PORTAL_URL: 'https://x.gov.vn/' }
+    const oauth2 = {
+      ...url,
+      NATIONAL_PORTAL_TOKEN_URL: 'https://x.gov.vn/token',
+      NATIONAL_PORTAL_CLIENT_ID: 'id',
+      NATIONAL_PORTAL_CLIENT_SECRET: 'secret',
+    }
+    expect(problems(oauth2)).toEqual([])
+    expect(problems({ ...oauth2, NATIONAL_PORTAL_CLIENT_SECRET: '' })).toEqual([
+      'NATIONAL_PORTAL_CLIENT_SECRET: bắt buộc khi dùng OAuth2 với NATIONAL_PORTAL_TOKEN_URL (required with NATIONAL_PORTAL_TOKEN_URL)',
+    ])
+    expect(problems({ ...oauth2, NATIONAL_PORTAL_CLIENT_ID: '' })).toEqual([
+      'NATIONAL_PORTAL_CLIENT_ID: bắt buộc khi dùng OAuth2 với NATIONAL_PORTAL_TOKEN_URL (required with NATIONAL_PORTAL_TOKEN_URL)',
+    ])
+    expect(problems({ ...oauth2, NATIONAL_PORTAL_TOKEN_URL: '' })).toEqual([
+      'NATIONAL_PORTAL_TOKEN_URL: bắt buộc khi có NATIONAL_PORTAL_CLIENT_ID (required with the OAuth2 client credentials)',
+    ])
+    expect(problems({ ...oauth2, NATIONAL_PORTAL_TOKEN_URL: 'ftp://x.gov.vn/token' })).toEqual([
+      'NATIONAL_PORTAL_TOKEN_URL: phải là địa chỉ http(s):// không kèm tên đăng nhập (must be an http(s) URL without credentials)',
+    ])
+    expect(problems({ ...oauth2, NATIONAL_PORTAL_TOKEN: 'abc' })[0]).toContain(
+      'NATIONAL_PORTAL_TOKEN: không dùng cùng OAuth2',
+    )
+    expect(problems({ ...oauth2, NATIONAL_PORTAL_SCOPE: 'đồng bộ' })[0]).toContain(
+      'NATIONAL_PORTAL_SCOPE: các phạm vi cách nhau một dấu cách',
+    )
+    expect(problems({ NATIONAL_PORTAL_CLIENT_ID: 'id' })).toEqual([
+      'NATIONAL_PORTAL_URL: bắt buộc khi có NATIONAL_PORTAL_CLIENT_ID (required with NATIONAL_PORTAL_CLIENT_ID)',
+    ])
+    expect(
+      problems({ ...url, NATIONAL_PORTAL_TOKEN: 'a', NATIONAL_PORTAL_RETRY_CODES: '99,lỗi tạm' }),
+    ).toEqual([
+      'NATIONAL_PORTAL_RETRY_CODES: "lỗi tạm" không phải mã kết quả (chữ, số, . _ -), các mã cách nhau bởi dấu phẩy (expected result codes separated by commas)',
+    ])
   })
 
   it('refuses to start with a token but no URL, a URL without a token, credentials in the URL or a bad mapping', () => {

@@ -2,13 +2,20 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { apiToken, createTestApp, html, Visitor, type TestApp } from '../../../test/app.js'
 import { nationalStatus } from '../dossiers/index.js'
-import { act, payCash, PROCEDURE, startReceiver, submitDossier } from '../../../test/lgsp.js'
+import { act, payCash, PROCEDURE, submitDossier } from '../../../test/lgsp.js'
+import {
+  portalOk,
+  portalRefusal,
+  startFakeServer,
+  tookIt,
+  type Answer,
+} from '../../../test/national-portal.js'
 import { portalDate } from './national-sync.messages.js'
 
 type Call = { service: string; isUpdating?: string; data: Record<string, unknown>[] }
 
 let t: TestApp
-let portal: Awaited<ReturnType<typeof startReceiver>>
+let portal: Awaited<ReturnType<typeof startFakeServer>> & { accepted(): { body: string }[] }
 let failProgressOnce = true
 const TOKEN = 'dvcqg-token-thu-nghiem-0001'
 const poll = { timeout: 30_000, interval: 50 }
@@ -16,18 +23,20 @@ const call = (r: { body: string }) => JSON.parse(r.body) as Call
 
 beforeAll(async () => {
   // The national endpoint answers 500 to the first progress update it gets, as a portal under maintenance would.
-  portal = await startReceiver((request) => {
+  const server = await startFakeServer((request): Answer => {
     if (call(request).service === 'CapNhatTienDoHoSoMC' && failProgressOnce) {
       failProgressOnce = false
-      return 500
+      return { status: 500, body: 'Internal Server Error' }
     }
-    return 200
+    return portalOk()
   })
+  portal = Object.assign(server, { accepted: () => server.received.filter(tookIt) })
   t = await createTestApp({
     env: {
       NATIONAL_PORTAL_URL: `${portal.url}/dvcqg/dongbo`,
       NATIONAL_PORTAL_TOKEN: TOKEN,
       NATIONAL_PORTAL_UNIT_CODES: 'phuong-thuc-phan=H14.TP01',
+      NATIONAL_PORTAL_RETRY_CODES: '99',
       PUBSUB_RETRY_MS: '30',
       PUBSUB_MAX_ATTEMPTS: '3',
     },
@@ -149,6 +158,9 @@ describe('synchronisation with the national public-service portal', () => {
     expect(doc.querySelector('#calls tr[data-ok="false"]')!.text).toContain(
       'Cổng DVC quốc gia trả về HTTP 500',
     )
+    // The portal's own result code and message of the calls it took.
+    expect(doc.querySelector('#calls tr[data-ok="true"]')!.text).toContain('Đồng bộ thành công')
+    expect(doc.querySelector('#sync-auth')!.text).toContain('token cố định')
     expect(page.body).not.toContain(TOKEN)
     const status = await t.app.inject({
       url: '/api/v1/national-sync/status',
@@ -162,7 +174,7 @@ describe('synchronisation with the national public-service portal', () => {
   })
 
   it('keeps the events of a dossier while the portal is down, shows the failures, and sends them in order after a re-drive', async () => {
-    portal.answer = () => 503
+    portal.answer = () => ({ status: 503, body: 'Service Unavailable' })
     const before = portal.received.length
     const code = await submitDossier(t)
     await payCash(t, code)
@@ -185,7 +197,7 @@ describe('synchronisation with the national public-service portal', () => {
     )
     expect(page.querySelector('#dead')!.text).toContain('Cổng DVC quốc gia trả về HTTP 503')
 
-    portal.answer = () => 200
+    portal.answer = () => portalOk()
     const redrive = await admin.post('/admin/lgsp/national-sync/redrive', {})
     expect(redrive.statusCode).toBe(303)
     await expect.poll(counts, poll).toEqual({ dead: '0', pending: '0' })
@@ -198,5 +210,113 @@ describe('synchronisation with the national public-service portal', () => {
       ['DongBoHoSoMC', 'False', 1],
       ['CapNhatTienDoHoSoMC', null, 2],
     ])
+  })
+
+  it("dead-letters at once a dossier the portal refuses, shows the portal's reason, and sends it after a re-drive", async () => {
+    const REASON = 'Thủ tục 1.004873 chưa được công bố trên CSDL quốc gia về TTHC'
+    portal.answer = (request) =>
+      call(request).service === 'DongBoHoSoMC' ? portalRefusal('500', REASON) : portalOk()
+    const admin = new Visitor(t.app)
+    await admin.login('quantri')
+    const bearer = await apiToken(t, 'quantri')
+    const status = async () =>
+      (
+        await t.app.inject({
+          url: '/api/v1/national-sync/status',
+          headers: { authorization: `Bearer ${bearer}` },
+        })
+      ).json<{
+        delivered: number
+        deadLetters: { deliveryId: number; dossierCode: string; attempts: number; error: string }[]
+      }>()
+    const delivered = (await status()).delivered
+    const before = portal.received.length
+    const code = await submitDossier(t)
+    const deadRow = async () =>
+      html(await admin.get('/admin/lgsp/national-sync'))
+        .querySelectorAll('#dead tbody tr')
+        .find((row) => row.querySelectorAll('td')[1]!.text === code)
+    await expect.poll(async () => (await deadRow()) !== undefined, poll).toBe(true)
+
+    // One call, refused, not retried: the operator reads the portal's reason on the page and in the API.
+    expect(portal.received.slice(before).map((r) => [call(r).service, r.status])).toEqual([
+      ['DongBoHoSoMC', 200],
+    ])
+    const cells = (await deadRow())!.querySelectorAll('td').map((td) => td.text)
+    expect(cells[2]).toBe('1')
+    expect(cells[3]).toBe(`Cổng DVC quốc gia từ chối DongBoHoSoMC (mã 500): ${REASON}`)
+    const api = await status()
+    expect(api.delivered).toBe(delivered)
+    expect(api.deadLetters.find((d) => d.dossierCode === code)).toMatchObject({
+      attempts: 1,
+      error: `Cổng DVC quốc gia từ chối DongBoHoSoMC (mã 500): ${REASON}`,
+    })
+    const known = sql<{
+      n: number
+    }>`select count(*)::int as n from national_sync_dossiers where code = ${code}`
+    expect((await known.execute(t.database.db)).rows[0]!.n).toBe(0)
+    const page = html(await admin.get('/admin/lgsp/national-sync'))
+    const refusedCall = page
+      .querySelectorAll('#calls tr[data-ok="false"]')
+      .find((row) => row.text.includes(code))!
+    expect(refusedCall.querySelectorAll('td').map((td) => td.text)).toEqual([
+      expect.any(String),
+      code,
+      'DongBoHoSoMC',
+      '200',
+      '500',
+      `Lỗi: Cổng DVC quốc gia từ chối DongBoHoSoMC (mã 500): ${REASON}`,
+    ])
+
+    // The procedure published at the national level, the operator sends it again: taken this time.
+    portal.answer = () => portalOk()
+    const deliveryId = (await deadRow())!.getAttribute('data-delivery')!
+    expect((await admin.post('/admin/lgsp/national-sync/redrive', { deliveryId })).statusCode).toBe(303)
+    await expect.poll(async () => (await known.execute(t.database.db)).rows[0]!.n, poll).toBe(1)
+    await expect.poll(async () => (await status()).delivered, poll).toBe(delivered + 1)
+    expect(await deadRow()).toBeUndefined()
+  })
+
+  it('retries an answer that says "later" or cannot be read, and delivers the dossier once the portal takes it', async () => {
+    const answers: Answer[] = [
+      portalRefusal('99', 'Hệ thống đang bảo trì, vui lòng gửi lại sau'),
+      { body: '<html><body>Bảo trì hệ thống</body></html>', contentType: 'text/html' },
+    ]
+    portal.answer = () => answers.shift() ?? portalOk()
+    const before = portal.received.length
+    const code = await submitDossier(t)
+    const delivery = sql<{ state: string; attempts: number }>`
+      select state, attempts from pubsub_deliveries where key = ${code}`
+    await expect
+      .poll(async () => (await delivery.execute(t.database.db)).rows, poll)
+      .toEqual([{ state: 'delivered', attempts: 3 }])
+
+    expect(portal.received.slice(before).map((r) => [call(r).data[0]!.MaHoSo, tookIt(r)])).toEqual([
+      [code, false],
+      [code, false],
+      [code, true],
+    ])
+    const log = await sql<{ ok: boolean; portal_code: string | null; error: string | null }>`
+      select ok, portal_code, error from national_sync_calls where dossier_code = ${code} order by id`.execute(
+      t.database.db,
+    )
+    expect(log.rows).toEqual([
+      {
+        ok: false,
+        portal_code: '99',
+        error:
+          'Cổng DVC quốc gia tạm chưa nhận DongBoHoSoMC (mã 99): Hệ thống đang bảo trì, vui lòng gửi lại sau',
+      },
+      {
+        ok: false,
+        portal_code: null,
+        error:
+          'Cổng DVC quốc gia trả lời DongBoHoSoMC không phải JSON: "<html><body>Bảo trì hệ thống</body></html>"',
+      },
+      { ok: true, portal_code: '0', error: null },
+    ])
+    const state = await sql<{ last_status: number }>`
+      select last_status from national_sync_dossiers where code = ${code}`.execute(t.database.db)
+    expect(state.rows).toEqual([{ last_status: 1 }])
   })
 })

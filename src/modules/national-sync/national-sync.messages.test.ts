@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { callsFor, portalDate, type DossierStatusEvent } from './national-sync.messages.js'
+import { callsFor, interpretAnswer, portalDate, type DossierStatusEvent } from './national-sync.messages.js'
 
 const event: DossierStatusEvent = {
   code: '001.90.00.H14-261127-0001',
@@ -84,6 +84,97 @@ describe('national portal messages', () => {
       TrangThaiHoSo: 10,
       NgayTra: '20261130090000',
       NgayKetThucXuLy: '20261130090000',
+    })
+  })
+
+  describe("the portal's answers", () => {
+    const read = (status: number, body: unknown, retryCodes: string[] = []) =>
+      interpretAnswer(
+        'DongBoHoSoMC',
+        status,
+        typeof body === 'string' ? body : JSON.stringify(body),
+        retryCodes,
+      )
+
+    it('takes result code 0, however it is written, as success and keeps the message', () => {
+      expect(read(200, { error_code: '0', message: 'Thành công' })).toEqual({
+        ok: true,
+        code: '0',
+        message: 'Thành công',
+      })
+      expect(read(200, { error_code: '00' })).toEqual({ ok: true, code: '00', message: null })
+      expect(read(200, { error_code: 0, error_message: 'OK' })).toEqual({
+        ok: true,
+        code: '0',
+        message: 'OK',
+      })
+    })
+
+    it('treats any other code as a refusal with the reason, unless the code is declared temporary', () => {
+      expect(read(200, { error_code: '500', message: 'Sai định dạng NgayHenTra' })).toEqual({
+        ok: false,
+        retry: false,
+        code: '500',
+        message: 'Cổng DVC quốc gia từ chối DongBoHoSoMC (mã 500): Sai định dạng NgayHenTra',
+      })
+      expect(read(200, { error_code: -1 })).toEqual({
+        ok: false,
+        retry: false,
+        code: '-1',
+        message: 'Cổng DVC quốc gia từ chối DongBoHoSoMC (mã -1): không kèm lý do',
+      })
+      expect(read(200, { error_code: 99, message: 'Hệ thống\nbận' }, ['099'])).toEqual({
+        ok: false,
+        retry: true,
+        code: '99',
+        message: 'Cổng DVC quốc gia tạm chưa nhận DongBoHoSoMC (mã 99): Hệ thống bận',
+      })
+    })
+
+    it('fails, to be retried, an answer that is not JSON, not an object, empty or without a code', () => {
+      expect(read(200, '<html><title>Bảo trì</title></html>')).toMatchObject({
+        ok: false,
+        retry: true,
+        message:
+          'Cổng DVC quốc gia trả lời DongBoHoSoMC không phải JSON: "<html><title>Bảo trì</title></html>"',
+      })
+      expect(read(200, '')).toMatchObject({
+        retry: true,
+        message: 'Cổng DVC quốc gia trả lời DongBoHoSoMC rỗng (không có mã kết quả)',
+      })
+      expect(read(200, [1, 2])).toMatchObject({
+        ok: false,
+        retry: true,
+        message:
+          'Cổng DVC quốc gia trả lời DongBoHoSoMC không đúng dạng (cần một đối tượng JSON có error_code): "[1,2]"',
+      })
+      expect(read(200, { ok: true, message: 'Đã nhận' })).toEqual({
+        ok: false,
+        retry: true,
+        code: null,
+        message: 'Cổng DVC quốc gia trả lời DongBoHoSoMC không có mã kết quả (error_code): Đã nhận',
+      })
+    })
+
+    it('retries HTTP errors, but takes 400, 413 and 422 as a refusal of the payload', () => {
+      expect(read(503, 'Service Unavailable')).toEqual({
+        ok: false,
+        retry: true,
+        code: null,
+        message: 'Cổng DVC quốc gia trả về HTTP 503',
+      })
+      expect(read(422, { error_code: '422', message: 'MaHoSo đã tồn tại' })).toEqual({
+        ok: false,
+        retry: false,
+        code: '422',
+        message: 'Cổng DVC quốc gia từ chối DongBoHoSoMC: HTTP 422: MaHoSo đã tồn tại',
+      })
+    })
+
+    it('caps a long message', () => {
+      const answer = read(200, { error_code: '1', message: 'x'.repeat(2000) })
+      expect(answer.ok).toBe(false)
+      expect((answer.message ?? '').length).toBeLessThan(600)
     })
   })
 })

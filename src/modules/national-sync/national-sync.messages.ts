@@ -195,3 +195,119 @@ export function callsFor(
   if (event.action === 'extend' || event.finishedAt) calls.push(dossierSync(event, internal, context, true))
   return calls
 }
+
+/**
+ * How the portal answered one call. `retry`: sending it again later may succeed (the portal is busy, down, or
+ * answered something we cannot read); otherwise the portal refused this payload and sending it again cannot help.
+ */
+export type PortalAnswer =
+  | { ok: true; code: string; message: string | null }
+  | { ok: false; retry: boolean; code: string | null; message: string }
+
+/**
+ * The answer's shape is not in the reference. We read the one the public OpenCPS integration reads
+ * (VietOpenCPS/opencps-v2 `DVCQGIntegrationActionImpl`): a JSON object whose `error_code` is 0 (also written "0"
+ * or "00") on success; its text is taken from `message`, else `error_message`. Keeping it here keeps a confirmed
+ * specification to this one place.
+ */
+export const ANSWER_FIELDS = { code: 'error_code', message: ['message', 'error_message'] } as const
+const SUCCESS_CODE = '0'
+/** HTTP statuses that say the payload itself is wrong; other failures are retried. */
+const REFUSED_HTTP = new Set([400, 413, 422])
+const MAX_TEXT = 500
+
+/** Numeric codes compare as numbers ("00" is 0), others as text. */
+export function sameCode(a: string, b: string): boolean {
+  return /^-?\d+$/.test(a) && /^-?\d+$/.test(b) ? Number(a) === Number(b) : a === b
+}
+
+/** Text from the portal made fit for a log line: control characters out, spaces collapsed, length capped. */
+function clean(text: string): string {
+  const flat = text.replace(/[\p{Cc}\s]+/gu, ' ').trim()
+  return flat.length > MAX_TEXT ? `${flat.slice(0, MAX_TEXT)}…` : flat
+}
+
+/** The body as a JSON object; `null` when it is JSON of another kind (array, text, number), undefined when not JSON. */
+function parseObject(body: string): Record<string, unknown> | null | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(body)
+  } catch {
+    return undefined
+  }
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : null
+}
+
+function scalar(value: unknown): string | null {
+  if (typeof value === 'string') return value.trim() === '' ? null : clean(value)
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  return null
+}
+
+function messageOf(answer: Record<string, unknown> | null | undefined): string | null {
+  for (const field of ANSWER_FIELDS.message) {
+    const text = scalar(answer?.[field])
+    if (text !== null) return text
+  }
+  return null
+}
+
+/**
+ * Reads the portal's answer to one call: its HTTP status, then (on 2xx) its body. `retryCodes` are the result
+ * codes an operator declared temporary (NATIONAL_PORTAL_RETRY_CODES); any other non-zero code is a refusal.
+ */
+export function interpretAnswer(
+  service: string,
+  status: number,
+  body: string,
+  retryCodes: readonly string[],
+): PortalAnswer {
+  const answer = parseObject(body)
+  const message = messageOf(answer)
+  if (status < 200 || status > 299) {
+    const code = scalar(answer?.[ANSWER_FIELDS.code])
+    const refused = REFUSED_HTTP.has(status)
+    const text = `${refused ? `Cổng DVC quốc gia từ chối ${service}: ` : 'Cổng DVC quốc gia trả về '}HTTP ${status}`
+    return { ok: false, retry: !refused, code, message: message ? `${text}: ${message}` : text }
+  }
+  if (!answer) {
+    const snippet = clean(body).slice(0, 120)
+    return {
+      ok: false,
+      retry: true,
+      code: null,
+      message: !snippet
+        ? `Cổng DVC quốc gia trả lời ${service} rỗng (không có mã kết quả)`
+        : answer === null
+          ? `Cổng DVC quốc gia trả lời ${service} không đúng dạng (cần một đối tượng JSON có ${ANSWER_FIELDS.code}): "${snippet}"`
+          : `Cổng DVC quốc gia trả lời ${service} không phải JSON: "${snippet}"`,
+    }
+  }
+  const code = scalar(answer[ANSWER_FIELDS.code])
+  if (code === null) {
+    return {
+      ok: false,
+      retry: true,
+      code: null,
+      message: `Cổng DVC quốc gia trả lời ${service} không có mã kết quả (${ANSWER_FIELDS.code})${message ? `: ${message}` : ''}`,
+    }
+  }
+  if (sameCode(code, SUCCESS_CODE)) return { ok: true, code, message }
+  const reason = message ?? 'không kèm lý do'
+  if (retryCodes.some((c) => sameCode(c, code))) {
+    return {
+      ok: false,
+      retry: true,
+      code,
+      message: `Cổng DVC quốc gia tạm chưa nhận ${service} (mã ${code}): ${reason}`,
+    }
+  }
+  return {
+    ok: false,
+    retry: false,
+    code,
+    message: `Cổng DVC quốc gia từ chối ${service} (mã ${code}): ${reason}`,
+  }
+}

@@ -45,6 +45,16 @@ export function nationalSyncRoutes(sync: NationalSyncService) {
           </p>
           {status.enabled ? (
             <>
+              <p id="sync-auth" safe>
+                {status.auth.kind === 'oauth2'
+                  ? t('authOAuth2', { tokenUrl: status.auth.tokenUrl, clientId: status.auth.clientId })
+                  : t('authToken')}
+              </p>
+              <p id="sync-retry-codes" safe>
+                {status.retryCodes.length > 0
+                  ? t('retryCodes', { codes: status.retryCodes.join(', ') })
+                  : t('noRetryCodes')}
+              </p>
               <h2 safe>{t('unitCodes')}</h2>
               {codes.length === 0 ? (
                 <p safe>{t('noUnitCodes')}</p>
@@ -154,6 +164,9 @@ export function nationalSyncRoutes(sync: NationalSyncService) {
                     {t('httpStatus')}
                   </th>
                   <th scope="col" safe>
+                    {t('portalCode')}
+                  </th>
+                  <th scope="col" safe>
                     {t('result')}
                   </th>
                 </tr>
@@ -165,7 +178,14 @@ export function nationalSyncRoutes(sync: NationalSyncService) {
                     <td safe>{call.dossier_code}</td>
                     <td safe>{call.service}</td>
                     <td safe>{call.http_status === null ? '' : String(call.http_status)}</td>
-                    <td safe>{call.ok ? t('ok') : `${t('notOk')}: ${call.error ?? ''}`}</td>
+                    <td safe>{call.portal_code ?? ''}</td>
+                    <td safe>
+                      {call.ok
+                        ? call.portal_message
+                          ? `${t('ok')}: ${call.portal_message}`
+                          : t('ok')
+                        : `${t('notOk')}: ${call.error ?? ''}`}
+                    </td>
                   </tr>
                 ))}
               </tbody>

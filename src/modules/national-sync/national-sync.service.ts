@@ -6,14 +6,23 @@ import type { JobsLog } from '../../platform/jobs/index.js'
 import type { ModuleDeps } from '../../platform/module.js'
 import type { CatalogueService } from '../catalogue/index.js'
 import type { OrganisationService } from '../organisation/index.js'
-import type { InternalHandler, PubsubService } from '../pubsub/index.js'
+import { RefusedEventError, type InternalHandler, type PubsubService } from '../pubsub/index.js'
 import {
   callsFor,
+  interpretAnswer,
   type DossierStatusEvent,
   type DossierStatusInternal,
   type Envelope,
   type MessageContext,
+  type PortalAnswer,
 } from './national-sync.messages.js'
+import {
+  clientCredentials,
+  fixedToken,
+  PortalTokenError,
+  readText,
+  type PortalAuth,
+} from './national-sync.token.js'
 import type { NationalSyncTables } from './national-sync.tables.js'
 
 const t = tablesOf<NationalSyncTables>
@@ -29,12 +38,18 @@ export type NationalSyncDeps = ModuleDeps & {
   log: JobsLog
 }
 
-/** Thrown when the portal refuses or cannot be reached; pub/sub retries the event with back-off. */
+/**
+ * Thrown when the portal cannot be reached, gives no token, or answers that it cannot take the call now (or in a
+ * way we cannot read); pub/sub retries the event with back-off. A refusal of the payload is a RefusedEventError.
+ */
 export class PortalCallError extends Error {}
 
 export function createNationalSyncService(deps: NationalSyncDeps) {
   const { db, config, pubsub, organisation, catalogue } = deps
   const portal = config.nationalPortal
+  const auth: PortalAuth = portal?.oauth2
+    ? clientCredentials(portal.oauth2, { clock: deps.clock, timeoutMs: config.pubsubTimeoutMs })
+    : fixedToken(portal?.token ?? '')
 
   async function context(event: DossierStatusEvent): Promise<MessageContext> {
     const [unit] = await organisation.findUnitsByIds([event.unitId])
@@ -52,44 +67,92 @@ export function createNationalSyncService(deps: NationalSyncDeps) {
     return { unitCode, unitName: unit?.name ?? '', fieldName }
   }
 
-  async function send(code: string, envelope: Envelope, signal: AbortSignal): Promise<void> {
-    const started = Date.now()
-    let status: number | null = null
-    let error: string | null = null
-    try {
-      const response = await fetch(portal!.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          authorization: `Bearer ${portal!.token}`,
-          'user-agent': 'CaoBang-LGSP-NationalSync/1',
-        },
-        body: JSON.stringify(envelope),
-        redirect: 'manual',
-        signal: AbortSignal.any([signal, AbortSignal.timeout(config.pubsubTimeoutMs)]),
-      })
-      status = response.status
-      await response.body?.cancel().catch(() => undefined)
-      if (status < 200 || status > 299) error = `Cổng DVC quốc gia trả về HTTP ${status}`
-    } catch (failure) {
-      const e = failure as Error & { cause?: { code?: string } }
-      error = `Không gọi được Cổng DVC quốc gia: ${e.message}${e.cause?.code ? ` (${e.cause.code})` : ''}`
+  type Outcome = {
+    status: number | null
+    answer?: PortalAnswer
+    /** A failure before any answer: no connection, no token. */
+    error?: string
+  }
+
+  async function post(envelope: Envelope, bearer: string, signal: AbortSignal): Promise<Outcome> {
+    const response = await fetch(portal!.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        accept: 'application/json',
+        authorization: `Bearer ${bearer}`,
+        'user-agent': 'CaoBang-LGSP-NationalSync/1',
+      },
+      body: JSON.stringify(envelope),
+      redirect: 'manual',
+      signal: AbortSignal.any([signal, AbortSignal.timeout(config.pubsubTimeoutMs)]),
+    })
+    const body = await readText(response)
+    return {
+      status: response.status,
+      answer: interpretAnswer(envelope.service, response.status, body, portal!.retryCodes),
     }
+  }
+
+  async function record(code: string, envelope: Envelope, outcome: Outcome, started: number) {
+    const failed = outcome.error ?? (outcome.answer?.ok === false ? outcome.answer.message : null)
     await t(db)
       .insertInto('national_sync_calls')
       .values({
         dossier_code: code,
         service: envelope.service,
-        http_status: status,
-        ok: error === null,
-        error,
+        http_status: outcome.status,
+        ok: failed === null,
+        error: failed,
+        portal_code: outcome.answer?.code ?? null,
+        portal_message: outcome.answer?.ok ? outcome.answer.message : null,
         duration_ms: Date.now() - started,
       })
       .execute()
-    if (error !== null) throw new PortalCallError(error)
   }
 
-  /** One dossier event: the calls it needs, in order; any failure fails the event so pub/sub retries it. */
+  /**
+   * One call, recorded. The portal's answer decides: success; a refusal (dead letter at once, with the portal's
+   * message); anything else fails the event so pub/sub retries it. A 401 with an OAuth2 token gets one more try
+   * with a new token.
+   */
+  async function send(code: string, envelope: Envelope, signal: AbortSignal): Promise<void> {
+    for (let renewed = false; ; renewed = true) {
+      const started = Date.now()
+      let bearer: string | undefined
+      let outcome: Outcome
+      try {
+        bearer = await auth.bearer()
+        outcome = await post(envelope, bearer, signal)
+      } catch (failure) {
+        const e = failure as Error & { cause?: { code?: string } }
+        outcome = {
+          status: null,
+          error:
+            failure instanceof PortalTokenError
+              ? e.message
+              : `Không gọi được Cổng DVC quốc gia: ${e.message}${e.cause?.code ? ` (${e.cause.code})` : ''}`,
+        }
+      }
+      if (outcome.status === 401 && auth.renewable && !renewed) {
+        outcome.error = 'Cổng DVC quốc gia không nhận token (HTTP 401): lấy token mới và gửi lại'
+        await record(code, envelope, outcome, started)
+        auth.invalidate(bearer!)
+        continue
+      }
+      await record(code, envelope, outcome, started)
+      if (outcome.error !== undefined) throw new PortalCallError(outcome.error)
+      const answer = outcome.answer!
+      if (answer.ok) return
+      if (answer.retry) throw new PortalCallError(answer.message)
+      throw new RefusedEventError(answer.message)
+    }
+  }
+
+  /**
+   * One dossier event: the calls it needs, in order. A failure fails the event: pub/sub retries it with back-off,
+   * or dead-letters it at once when the portal refused the payload (RefusedEventError).
+   */
   const handle: InternalHandler = async (event, delivery) => {
     const payload = event.payload as DossierStatusEvent
     const internal = (event.internal ?? {}) as DossierStatusInternal
@@ -140,6 +203,11 @@ export function createNationalSyncService(deps: NationalSyncDeps) {
     return {
       enabled: portal !== undefined,
       url: portal?.url ?? null,
+      /** How the platform gets its token: never the token or the secret themselves. */
+      auth: portal?.oauth2
+        ? { kind: 'oauth2' as const, tokenUrl: portal.oauth2.tokenUrl, clientId: portal.oauth2.clientId }
+        : { kind: 'token' as const },
+      retryCodes: portal?.retryCodes ?? [],
       unitCodes: portal?.unitCodes ?? {},
       subscriptionId: subscription?.id ?? null,
       counts: detail?.subscription.counts ?? null,

@@ -1,11 +1,19 @@
 import type { FastifyInstance } from 'fastify'
 import type { Jobs } from '../../platform/jobs/index.js'
-import { DOCUMENT_TOPICS, TOPICS, type DocumentTopic, type NotificationTopic } from './notification-plan.js'
+import {
+  DOCUMENT_TOPICS,
+  MEETING_TOPICS,
+  TOPICS,
+  type DocumentTopic,
+  type MeetingTopic,
+  type NotificationTopic,
+} from './notification-plan.js'
 import { notificationsRoutes } from './notifications.routes.js'
 import {
   CONSUMER,
   createNotificationsService,
   DOCUMENT_CONSUMER,
+  MEETING_CONSUMER,
   SEND_QUEUE,
   type NotificationsDeps,
 } from './notifications.service.js'
@@ -21,7 +29,7 @@ export type NotificationsModuleDeps = Omit<NotificationsDeps, 'sms'> & {
 
 /**
  * E-mail and SMS to applicants about their dossiers, and to officials about the deadlines of documents assigned
- * to them: templates, delivery through the job queue, the pages.
+ * to them and the meetings they are invited to: templates, delivery through the job queue, the pages.
  */
 export function createNotificationsModule(deps: NotificationsModuleDeps) {
   const { config } = deps
@@ -45,6 +53,10 @@ export function createNotificationsModule(deps: NotificationsModuleDeps) {
       from: 'now',
     },
   )
+  // Invitations, change notices and cancellations to the officials invited to a paperless meeting.
+  deps.jobs.outbox.subscribe<MeetingTopic>(MEETING_CONSUMER, MEETING_TOPICS, service.consumeMeetingNotice, {
+    from: 'now',
+  })
   return {
     service,
     routes: async (app: FastifyInstance) => {

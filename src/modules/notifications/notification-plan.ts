@@ -1,5 +1,5 @@
 import type { DomainEvents } from '../../platform/events/outbox.js'
-import { documentPaths } from '../documents/index.js'
+import { documentPaths, meetingPaths } from '../documents/index.js'
 import { DossierStatus, dossierPaths } from '../dossiers/index.js'
 import { Template, type TemplateVars } from './notification-templates.js'
 
@@ -17,6 +17,15 @@ export type DocumentReminderEvent = {
   seq: number
   topic: DocumentTopic
   payload: DomainEvents['document.reminder_due']
+}
+
+/** Notices to the officials invited to a paperless meeting: a consumer of their own too. */
+export const MEETING_TOPICS = ['meeting.notice'] as const
+export type MeetingTopic = (typeof MEETING_TOPICS)[number]
+export type MeetingNoticeEvent = {
+  seq: number
+  topic: MeetingTopic
+  payload: DomainEvents['meeting.notice']
 }
 
 export const Channel = { email: 'email', sms: 'sms' } as const
@@ -172,6 +181,83 @@ export function documentReminderMessage(
       role: p.role === 'lead' ? 'chủ trì' : 'phối hợp',
       dueAt: formatVietnamTime(p.dueAt),
       documentUrl: base ? `${base}${documentPaths.document(p.documentId)}` : null,
+    },
+  }
+}
+
+const MEETING_FIELD_LABELS: Record<string, string> = {
+  title: 'Tên cuộc họp',
+  startsAt: 'Thời gian bắt đầu',
+  endsAt: 'Thời gian kết thúc',
+  place: 'Địa điểm',
+  videoUrl: 'Đường dẫn họp trực tuyến',
+  agenda: 'Nội dung họp',
+}
+
+/** "08:00 đến 11:00 ngày 30/11/2026", or two whole times when the meeting runs over a day. */
+export function meetingTimeText(startsAt: string, endsAt: string | null): string {
+  const start = formatVietnamTime(startsAt)
+  if (!endsAt) return start
+  const end = formatVietnamTime(endsAt)
+  // "HH:MM" then " ngày dd/mm/yyyy": the same day is written once.
+  return start.slice(5) === end.slice(5) ? `${start.slice(0, 5)} đến ${end}` : `${start} đến ${end}`
+}
+
+/** One line per change, old → new, times in Cao Bằng's time. */
+export function meetingChangeLines(changes: DomainEvents['meeting.notice']['changes']): string | null {
+  const value = (field: string, v: string | null) =>
+    v === null || v === ''
+      ? '(không có)'
+      : field === 'startsAt' || field === 'endsAt'
+        ? formatVietnamTime(v)
+        : v
+  const lines = changes.map(
+    (c) =>
+      `- ${MEETING_FIELD_LABELS[c.field] ?? c.field}: ${value(c.field, c.before)} → ${value(c.field, c.after)}`,
+  )
+  return lines.length > 0 ? lines.join('\n') : null
+}
+
+const list = (items: readonly string[]) => (items.length > 0 ? items.map((i) => `- ${i}`).join('\n') : null)
+
+/**
+ * The message to one official about a meeting they are (or were) invited to. The event carries only the
+ * titles of documents anyone invited may read: a confidential or urgent document is never named in it.
+ * Someone taken off the list gets no link: the meeting is no longer theirs to open.
+ */
+export function meetingNoticeMessage(
+  event: MeetingNoticeEvent,
+  recipientName: string,
+  unitName: string,
+  links: LinkSettings,
+): { template: Template; vars: TemplateVars } {
+  const p = event.payload
+  const base = links.publicUrl?.replace(/\/+$/, '')
+  const template = {
+    invitation: Template.meetingInvitation,
+    change: Template.meetingChanged,
+    cancellation: Template.meetingCancelled,
+    withdrawn: Template.meetingWithdrawn,
+  }[p.kind]
+  return {
+    template,
+    vars: {
+      recipientName,
+      unitName,
+      meetingTitle: p.title,
+      meetingTime: meetingTimeText(p.startsAt, p.endsAt),
+      place: p.place,
+      chairName: p.chairName,
+      organiserName: p.organiserName,
+      videoUrl: p.videoUrl,
+      agenda: list(p.agenda),
+      meetingDocuments: list(p.documents),
+      changes: meetingChangeLines(p.changes),
+      reason: p.reason,
+      reconfirm: p.reconfirm
+        ? 'Thời gian họp đã thay đổi nên xác nhận tham dự trước đây không còn giá trị; đồng chí vui lòng xác nhận lại trên hệ thống.'
+        : null,
+      meetingUrl: base && p.kind !== 'withdrawn' ? `${base}${meetingPaths.meeting(p.meetingId)}` : null,
     },
   }
 }

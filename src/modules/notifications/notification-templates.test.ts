@@ -3,6 +3,8 @@ import {
   documentReminderMessage,
   formatVietnamTime,
   maskRecipient,
+  meetingNoticeMessage,
+  meetingTimeText,
   messageFor,
   recipientsOf,
   templateOfStatusChange,
@@ -41,8 +43,11 @@ const longest: TemplateVars = {
   signer: 'Ủy ban nhân dân phường Thục Phán',
 }
 
-// Messages to applicants; the document reminders (`document_*`) go to officials and are tested below.
-const APPLICANT_TEMPLATES = Object.values(Template).filter((name) => !name.startsWith('document_'))
+// Messages to applicants; the document reminders (`document_*`) and meeting notices (`meeting_*`) go to
+// officials and are tested below.
+const APPLICANT_TEMPLATES = Object.values(Template).filter(
+  (name) => !name.startsWith('document_') && !name.startsWith('meeting_'),
+)
 
 const contact: Contact = {
   dossierCode: '000.00.00.H14-261127-0001',
@@ -351,5 +356,105 @@ describe('document reminders to officials', () => {
     expect(renderSms(without.template, without.vars)!.text).toMatch(
       /da qua han xu ly tu 17:00 ngay 02\/12\/2026\.$/,
     )
+  })
+})
+
+describe('meeting notices to officials', () => {
+  type Kind = 'invitation' | 'change' | 'cancellation' | 'withdrawn'
+  type Payload = Parameters<typeof meetingNoticeMessage>[0]['payload']
+  const notice = (kind: Kind, extra: Partial<Payload> = {}) => ({
+    seq: 21,
+    topic: 'meeting.notice' as const,
+    payload: {
+      kind,
+      meetingId: '2f0e4c1a-7b6d-4e5f-8a9b-0c1d2e3f4a5b',
+      unitId: contact.unitId,
+      title: 'Họp triển khai kế hoạch chuyển đổi số năm 2027',
+      startsAt: '2026-12-01T07:00:00.000Z',
+      endsAt: '2026-12-01T09:30:00.000Z',
+      place: 'Phòng họp tầng 2',
+      videoUrl: 'https://hop.caobang.gov.vn/phong-khcn',
+      chairName: 'Lương Văn Thành',
+      organiserName: 'Lương Văn Thành',
+      agenda: ['Báo cáo kết quả năm 2026 — Phòng Chuyển đổi số', 'Thảo luận kế hoạch năm 2027'],
+      documents: [] as string[],
+      changes: [] as Payload['changes'],
+      reason: null as string | null,
+      reconfirm: false,
+      recipients: [] as string[],
+      at: '2026-11-27T02:00:00.000Z',
+      ...extra,
+    },
+  })
+  const links = { publicUrl: 'https://qlvb.caobang.gov.vn/' }
+  const render = (kind: Kind, extra: Partial<Payload> = {}, publicUrl = links.publicUrl) => {
+    const message = meetingNoticeMessage(notice(kind, extra), 'Bế Thị Hạnh', 'Sở Khoa học và Công nghệ', {
+      publicUrl,
+    })
+    return { template: message.template, ...renderEmail(message.template, message.vars) }
+  }
+
+  it('writes the time once for a meeting within a day, and both ends for a longer one', () => {
+    expect(meetingTimeText('2026-12-01T07:00:00.000Z', '2026-12-01T09:30:00.000Z')).toBe(
+      '14:00 đến 16:30 ngày 01/12/2026',
+    )
+    expect(meetingTimeText('2026-12-01T07:00:00.000Z', '2026-12-02T04:00:00.000Z')).toBe(
+      '14:00 ngày 01/12/2026 đến 11:00 ngày 02/12/2026',
+    )
+    expect(meetingTimeText('2026-12-01T07:00:00.000Z', null)).toBe('14:00 ngày 01/12/2026')
+  })
+
+  it('invites with the time, place, link, agenda and documents, and a link to the meeting', () => {
+    const mail = render('invitation', { documents: ['Dự thảo báo cáo tổng kết'] })
+    expect(mail.template).toBe(Template.meetingInvitation)
+    expect(mail.subject).toBe('Giấy mời họp: Họp triển khai kế hoạch chuyển đổi số năm 2027')
+    expect(mail.text).toMatch(/^Kính gửi đồng chí Bế Thị Hạnh,\n\n/)
+    expect(mail.text).toContain('Thời gian: 14:00 đến 16:30 ngày 01/12/2026\nĐịa điểm: Phòng họp tầng 2')
+    expect(mail.text).toContain('Tài liệu họp:\n- Dự thảo báo cáo tổng kết')
+    expect(mail.text).toContain(
+      'Xem tài liệu họp và xác nhận tham dự (sau khi đăng nhập): https://qlvb.caobang.gov.vn/admin/documents/meetings/2f0e4c1a-7b6d-4e5f-8a9b-0c1d2e3f4a5b',
+    )
+    expect(mail.html).toContain('<a href="https://hop.caobang.gov.vn/phong-khcn">')
+    // Without documents or PUBLIC_URL those paragraphs are left out.
+    const bare = render('invitation', { videoUrl: null }, '')
+    expect(bare.text).not.toContain('Tài liệu họp')
+    expect(bare.text).not.toContain('Họp trực tuyến')
+    expect(bare.text).not.toContain('{')
+    // E-mail only: a meeting notice has no SMS.
+    expect(renderSms(Template.meetingInvitation, { meetingTitle: 'Họp' })).toBeNull()
+  })
+
+  it('lists each change old → new, and asks again for answers only when the time moved', () => {
+    const moved = render('change', {
+      changes: [
+        { field: 'startsAt', before: '2026-11-30T01:00:00.000Z', after: '2026-12-01T07:00:00.000Z' },
+        { field: 'videoUrl', before: 'https://hop.caobang.gov.vn/a', after: null },
+      ],
+      reason: 'Lãnh đạo Sở bận họp',
+      reconfirm: true,
+    })
+    expect(moved.subject).toBe('Thay đổi cuộc họp: Họp triển khai kế hoạch chuyển đổi số năm 2027')
+    expect(moved.text).toContain(
+      '- Thời gian bắt đầu: 08:00 ngày 30/11/2026 → 14:00 ngày 01/12/2026\n- Đường dẫn họp trực tuyến: https://hop.caobang.gov.vn/a → (không có)',
+    )
+    expect(moved.text).toContain('Ghi chú của người tổ chức: Lãnh đạo Sở bận họp')
+    expect(moved.text).toContain('xác nhận lại')
+    const place = render('change', { changes: [{ field: 'place', before: 'Phòng 1', after: 'Phòng 2' }] })
+    expect(place.text).toContain('- Địa điểm: Phòng 1 → Phòng 2')
+    expect(place.text).not.toContain('xác nhận lại')
+    expect(place.text).not.toContain('Ghi chú')
+  })
+
+  it('gives the reason of a cancellation, and no link to someone taken off the list', () => {
+    const cancelled = render('cancellation', { reason: 'Lãnh đạo đi công tác' })
+    expect(cancelled.subject).toBe('Hủy cuộc họp: Họp triển khai kế hoạch chuyển đổi số năm 2027')
+    expect(cancelled.text).toContain(
+      'Sở Khoa học và Công nghệ thông báo hủy cuộc họp "Họp triển khai kế hoạch chuyển đổi số năm 2027" dự kiến vào 14:00 đến 16:30 ngày 01/12/2026 tại Phòng họp tầng 2.',
+    )
+    expect(cancelled.text).toContain('Lý do: Lãnh đạo đi công tác')
+    const withdrawn = render('withdrawn')
+    expect(withdrawn.subject).toBe('Hủy giấy mời họp: Họp triển khai kế hoạch chuyển đổi số năm 2027')
+    expect(withdrawn.text).toContain('Người tổ chức đã rút tên đồng chí khỏi danh sách mời dự cuộc họp')
+    expect(withdrawn.text).not.toContain('https://qlvb.caobang.gov.vn')
   })
 })

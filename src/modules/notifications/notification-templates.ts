@@ -25,6 +25,11 @@ export const Template = {
   /** To officials: an assigned document's deadline is near, or has passed (document reminders). */
   documentDueSoon: 'document_due_soon',
   documentOverdue: 'document_overdue',
+  /** To officials invited to a paperless meeting: invited, the meeting changed, called off, no longer invited. */
+  meetingInvitation: 'meeting_invitation',
+  meetingChanged: 'meeting_changed',
+  meetingCancelled: 'meeting_cancelled',
+  meetingWithdrawn: 'meeting_withdrawn',
 } as const
 export type Template = (typeof Template)[keyof typeof Template]
 
@@ -55,6 +60,24 @@ export const VARIABLES = [
   /** "chủ trì" or "phối hợp". */
   'role',
   'documentUrl',
+  /** Meeting notices: its title, "08:00 ngày 30/11/2026 đến 11:00 ngày 30/11/2026", place, chair, organiser. */
+  'meetingTitle',
+  'meetingTime',
+  'place',
+  'chairName',
+  'organiserName',
+  /** The video-conference link (https only, checked by the meetings service). */
+  'videoUrl',
+  /** One line per agenda item, and per meeting document (never a confidential or urgent document's). */
+  'agenda',
+  'meetingDocuments',
+  /** One line per change: "Thời gian bắt đầu: 08:00 ngày 30/11/2026 → 14:00 ngày 01/12/2026". */
+  'changes',
+  /** Why the meeting was cancelled, or the organiser's note on a change. */
+  'reason',
+  /** Set when the time changed: earlier confirmations no longer hold. */
+  'reconfirm',
+  'meetingUrl',
 ] as const
 export type Variable = (typeof VARIABLES)[number]
 export type TemplateVars = Partial<Record<Variable, string | null>>
@@ -80,6 +103,11 @@ const OFFICIAL_GREETING = 'Kính gửi đồng chí {recipientName},'
 const OFFICIAL_FOOTER =
   'Thư này được gửi tự động từ hệ thống Quản lý văn bản và điều hành tỉnh Cao Bằng; xin vui lòng không trả lời thư này. ' +
   'Đồng chí nhận thư vì được giao xử lý văn bản, là lãnh đạo đơn vị được giao hoặc là người giao xử lý.'
+
+const MEETING_FOOTER =
+  'Thư này được gửi tự động từ hệ thống Quản lý văn bản và điều hành tỉnh Cao Bằng; xin vui lòng không trả lời thư này. ' +
+  'Đồng chí nhận thư vì có tên trong danh sách mời họp; tài liệu mật hoặc khẩn không được nêu trong thư, chỉ xem trên hệ thống.'
+const MEETING_DETAILS = 'Thời gian: {meetingTime}\nĐịa điểm: {place}\nChủ trì: {chairName}'
 
 export const templates = {
   submitted: {
@@ -226,6 +254,61 @@ export const templates = {
       'QLVB Cao Bằng: văn bản {documentRef} ({assigneeName} {role}) đã quá hạn xử lý từ {dueAt}.',
     ],
     smsElastic: 'assigneeName',
+  },
+  // Meeting notices go by e-mail only: an SMS could not carry the agenda or the changes.
+  meeting_invitation: {
+    version: 1,
+    greeting: OFFICIAL_GREETING,
+    footer: MEETING_FOOTER,
+    subject: 'Giấy mời họp: {meetingTitle}',
+    paragraphs: [
+      '{organiserName} ({unitName}) trân trọng kính mời đồng chí dự cuộc họp "{meetingTitle}".',
+      MEETING_DETAILS,
+      'Họp trực tuyến: {videoUrl}',
+      'Nội dung họp:\n{agenda}',
+      'Tài liệu họp:\n{meetingDocuments}',
+      'Xem tài liệu họp và xác nhận tham dự (sau khi đăng nhập): {meetingUrl}',
+    ],
+    sms: [],
+  },
+  meeting_changed: {
+    version: 1,
+    greeting: OFFICIAL_GREETING,
+    footer: MEETING_FOOTER,
+    subject: 'Thay đổi cuộc họp: {meetingTitle}',
+    paragraphs: [
+      'Cuộc họp "{meetingTitle}" do {unitName} tổ chức, đồng chí được mời dự, có thay đổi như sau:',
+      '{changes}',
+      'Ghi chú của người tổ chức: {reason}',
+      `Sau khi thay đổi:\n${MEETING_DETAILS}`,
+      'Họp trực tuyến: {videoUrl}',
+      '{reconfirm}',
+      'Xem chi tiết cuộc họp (sau khi đăng nhập): {meetingUrl}',
+    ],
+    sms: [],
+  },
+  meeting_cancelled: {
+    version: 1,
+    greeting: OFFICIAL_GREETING,
+    footer: MEETING_FOOTER,
+    subject: 'Hủy cuộc họp: {meetingTitle}',
+    paragraphs: [
+      '{unitName} thông báo hủy cuộc họp "{meetingTitle}" dự kiến vào {meetingTime} tại {place}.',
+      'Lý do: {reason}',
+      'Xem cuộc họp (sau khi đăng nhập): {meetingUrl}',
+    ],
+    sms: [],
+  },
+  meeting_withdrawn: {
+    version: 1,
+    greeting: OFFICIAL_GREETING,
+    footer: MEETING_FOOTER,
+    subject: 'Hủy giấy mời họp: {meetingTitle}',
+    paragraphs: [
+      'Người tổ chức đã rút tên đồng chí khỏi danh sách mời dự cuộc họp "{meetingTitle}" của {unitName} vào {meetingTime} tại {place}. Đồng chí không cần tham dự cuộc họp này; giấy mời trước đây không còn giá trị.',
+      'Ghi chú của người tổ chức: {reason}',
+    ],
+    sms: [],
   },
 } as const satisfies Record<Template, MessageTemplate>
 

@@ -43,6 +43,11 @@ export const messages = defineMessages(
     template_document_due_soon: 'Văn bản sắp đến hạn xử lý',
     template_document_overdue: 'Văn bản quá hạn xử lý',
     aboutDocument: 'Văn bản được giao xử lý',
+    template_meeting_invitation: 'Giấy mời họp',
+    template_meeting_changed: 'Thay đổi cuộc họp',
+    template_meeting_cancelled: 'Hủy cuộc họp',
+    template_meeting_withdrawn: 'Hủy giấy mời họp',
+    aboutMeeting: 'Cuộc họp',
   },
   {
     mineTitle: 'My notifications',
@@ -85,6 +90,11 @@ export const messages = defineMessages(
     template_document_due_soon: 'Document due soon',
     template_document_overdue: 'Document overdue',
     aboutDocument: 'Document assigned',
+    template_meeting_invitation: 'Meeting invitation',
+    template_meeting_changed: 'Meeting changed',
+    template_meeting_cancelled: 'Meeting cancelled',
+    template_meeting_withdrawn: 'Invitation withdrawn',
+    aboutMeeting: 'Meeting',
   },
 )
 export type NotificationsKey = keyof typeof messages.vi

@@ -6,7 +6,7 @@ import { translator, type Translate } from '../../platform/i18n/index.js'
 import { PostButton } from '../../platform/views/components.js'
 import { formatDateTime } from '../../platform/views/format.js'
 import { Layout } from '../../platform/views/layout.js'
-import { documentPaths } from '../documents/index.js'
+import { documentPaths, meetingPaths } from '../documents/index.js'
 import { dossierPaths } from '../dossiers/index.js'
 import { maskRecipient } from './notification-plan.js'
 import { messages, type NotificationsKey } from './notifications.locales.js'
@@ -47,7 +47,7 @@ function StatusTag({ row, t }: { row: NotificationRow; t: Translate<Notification
   )
 }
 
-/** What a message is about: an applicant's dossier, or a document assigned to an official. */
+/** What a message is about: an applicant's dossier, a document assigned to an official, or a meeting. */
 function About({ row, t }: { row: NotificationRow; t: Translate<NotificationsKey> }) {
   if (row.dossier_code)
     return (
@@ -59,6 +59,12 @@ function About({ row, t }: { row: NotificationRow; t: Translate<NotificationsKey
     return (
       <a href={documentPaths.document(row.document_id)} safe>
         {t('aboutDocument')}
+      </a>
+    )
+  if (row.meeting_id)
+    return (
+      <a href={meetingPaths.meeting(row.meeting_id)} safe>
+        {t('aboutMeeting')}
       </a>
     )
   return ''

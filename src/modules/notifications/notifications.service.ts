@@ -14,10 +14,12 @@ import {
   contactOf,
   documentReminderMessage,
   maskRecipient,
+  meetingNoticeMessage,
   messageFor,
   recipientsOf,
   type Contact,
   type DocumentReminderEvent,
+  type MeetingNoticeEvent,
   type NotificationEvent,
   type Recipient,
 } from './notification-plan.js'
@@ -37,6 +39,8 @@ export const SEND_QUEUE = 'notifications.send'
 export const CONSUMER = 'notifications'
 /** The outbox consumer of document reminders to officials. */
 export const DOCUMENT_CONSUMER = 'notifications.documents'
+/** The outbox consumer of notices to the officials invited to a meeting. */
+export const MEETING_CONSUMER = 'notifications.meetings'
 /** Administrators of a unit (and of the province) see its messages and send failed ones again. */
 export const ADMINISTER = Permission.usersManage
 export const PAGE_SIZE = 50
@@ -134,7 +138,13 @@ export function createNotificationsService(deps: NotificationsDeps) {
   async function writeMessages(
     tx: Tx,
     event: { seq: number; topic: string },
-    about: { dossierCode: string | null; documentId: string | null; unitId: string; userId: string | null },
+    about: {
+      dossierCode: string | null
+      documentId: string | null
+      meetingId?: string | null
+      unitId: string
+      userId: string | null
+    },
     recipients: readonly Recipient[],
     message: { template: Template; vars: TemplateVars },
     now: Date,
@@ -148,6 +158,7 @@ export function createNotificationsService(deps: NotificationsDeps) {
         event_topic: event.topic,
         dossier_code: about.dossierCode,
         document_id: about.documentId,
+        meeting_id: about.meetingId ?? null,
         unit_id: about.unitId,
         user_id: about.userId,
         channel,
@@ -190,6 +201,40 @@ export function createNotificationsService(deps: NotificationsDeps) {
           {
             dossierCode: null,
             documentId: event.payload.documentId,
+            unitId: event.payload.unitId,
+            userId: person.id,
+          },
+          recipientsOf(person),
+          message,
+          now,
+        )
+      }
+    })
+  }
+
+  /**
+   * The consumer of meeting notices: each official named in the event gets it by e-mail at the address on
+   * their account (officials no longer active are left out; meeting notices have no SMS). Re-delivery adds
+   * nothing: the row's unique key is the event, channel and address.
+   */
+  async function consumeMeetingNotice(event: MeetingNoticeEvent): Promise<void> {
+    const now = clock()
+    const people = await deps.officials.contacts(event.payload.recipients)
+    if (people.length === 0) return
+    const [unit] = await deps.organisation.findUnitsByIds([event.payload.unitId])
+    const unitName = unit?.name ?? 'đơn vị tổ chức'
+    await inTransaction(db, async (tx) => {
+      for (const person of people) {
+        const message = meetingNoticeMessage(event, person.fullName, unitName, {
+          publicUrl: config.publicUrl,
+        })
+        await writeMessages(
+          tx,
+          event,
+          {
+            dossierCode: null,
+            documentId: null,
+            meetingId: event.payload.meetingId,
             unitId: event.payload.unitId,
             userId: person.id,
           },
@@ -311,7 +356,15 @@ export function createNotificationsService(deps: NotificationsDeps) {
     })
   }
 
-  return { consume, consumeDocumentReminder, deliver, listMine, listForAdministrator, retry }
+  return {
+    consume,
+    consumeDocumentReminder,
+    consumeMeetingNotice,
+    deliver,
+    listMine,
+    listForAdministrator,
+    retry,
+  }
 }
 
 export type NotificationsService = ReturnType<typeof createNotificationsService>

@@ -20,6 +20,8 @@ export type NotificationTables = {
     dossier_code: string | null
     /** The document an official is reminded of (migration 0026); null for dossier messages. */
     document_id: ColumnType<string | null, string | null | undefined, string | null>
+    /** The meeting an invited official is written to about (migration 0034); null otherwise. */
+    meeting_id: ColumnType<string | null, string | null | undefined, string | null>
     unit_id: string
     user_id: string | null
     channel: Channel

@@ -18,7 +18,7 @@ export type {
   PubsubService,
   SystemClient,
 } from './pubsub.service.js'
-export { internalClientId, LGSP_SCOPE } from './pubsub.service.js'
+export { internalClientId, LGSP_SCOPE, RefusedEventError } from './pubsub.service.js'
 export { pubsubPaths } from './pubsub.paths.js'
 export { PLATFORM_TOPICS, type PlatformTopic } from './pubsub.platform-events.js'
 export { signWebhook, verifyWebhookSignature, WebhookHeader } from './pubsub.webhook.js'

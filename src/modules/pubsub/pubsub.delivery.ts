@@ -3,7 +3,7 @@ import { inTransaction, type Db, type Tx } from '../../platform/db/database.js'
 import { tablesOf } from '../../platform/db/tables.js'
 import { enqueue, type JobContext, type JobsLog } from '../../platform/jobs/index.js'
 import * as repo from './pubsub.repository.js'
-import type { PubsubService } from './pubsub.service.js'
+import { RefusedEventError, type PubsubService } from './pubsub.service.js'
 import { DeliveryState, SubscriptionMode, type PubsubTables } from './pubsub.tables.js'
 import { decryptSecret, signWebhook, WebhookHeader, webhookHostAllowed } from './pubsub.webhook.js'
 
@@ -128,6 +128,7 @@ export function createDeliveryHandler({ db, secretKey, timeoutMs, service, log }
     }
     let status: number | null = null
     let failure: string | null = null
+    let refused = false
     try {
       if (row.disabled_at) throw new Error('Đăng ký đã bị vô hiệu hóa (subscription disabled)')
       if (row.mode === SubscriptionMode.push) {
@@ -150,6 +151,7 @@ export function createDeliveryHandler({ db, secretKey, timeoutMs, service, log }
       }
     } catch (error) {
       const e = error as Error & { status?: number; cause?: { code?: string } }
+      refused = error instanceof RefusedEventError
       status = e.status ?? null
       failure = (e.cause?.code ? `${e.message} (${e.cause.code})` : e.message).slice(0, 2000)
     }
@@ -157,10 +159,12 @@ export function createDeliveryHandler({ db, secretKey, timeoutMs, service, log }
       await close(row, DeliveryState.delivered, attempt, status, null)
       return
     }
-    if (job.attempt >= job.maxAttempts) {
+    if (refused || job.attempt >= job.maxAttempts) {
       log.warn(
         { delivery: row.id, subscription: row.subscription_id, topic: row.topic, position: row.position },
-        'pubsub delivery dead-lettered after its last attempt',
+        refused
+          ? 'pubsub delivery dead-lettered: the receiver refused the event'
+          : 'pubsub delivery dead-lettered after its last attempt',
       )
       await close(row, DeliveryState.dead, attempt, status, failure)
       return

@@ -48,6 +48,12 @@ export type InternalHandler = (
   delivery: { attempt: number; signal: AbortSignal },
 ) => Promise<void>
 
+/**
+ * Thrown by an internal handler when sending the event again cannot help (the receiver refused it): the delivery
+ * goes to the dead letters at once, with this message for an operator to read, instead of being retried.
+ */
+export class RefusedEventError extends Error {}
+
 export type PubsubDeps = ModuleDeps & { clients: ClientDirectory }
 
 /** Scope a system's token needs for the integration platform (registered with the SSO). */
