@@ -1,3 +1,4 @@
+import type { Children } from '@kitajs/html'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { authorize, UnauthenticatedError, type Actor } from '../../platform/auth/actor.js'
 import { Permission } from '../../platform/auth/roles.js'
@@ -33,6 +34,104 @@ function requireOfficial(request: FastifyRequest): Actor {
 }
 
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)
+
+/**
+ * The fields a meeting is convened and edited with: title, time, place, attendees (with what comes before them,
+ * e.g. the chair when convening), agenda and video link.
+ */
+function MeetingFields(props: {
+  t: (key: MeetingKey) => string
+  values: Form
+  errors: FieldErrors | undefined
+  people: { id: string; fullName: string }[]
+  selected: (id: string) => boolean
+  attendeesHint: string
+  children?: Children
+}) {
+  const { t, values, errors, children } = props
+  return (
+    <>
+      <TextField
+        name="title"
+        label={t('title')}
+        value={one(values.title)}
+        error={errors?.title}
+        maxlength={500}
+        required
+      />
+      <TextField
+        name="startsAt"
+        label={t('startsAt')}
+        type="datetime-local"
+        value={one(values.startsAt)}
+        error={errors?.startsAt}
+        required
+      />
+      <TextField
+        name="endsAt"
+        label={t('endsAt')}
+        type="datetime-local"
+        value={one(values.endsAt)}
+        error={errors?.endsAt}
+      />
+      <TextField
+        name="place"
+        label={t('place')}
+        value={one(values.place)}
+        error={errors?.place}
+        maxlength={300}
+        required
+      />
+      {children}
+      <div class={errors?.attendeeIds ? 'field field-error' : 'field'}>
+        <label for="attendeeIds" safe>
+          {t('attendees')}
+        </label>
+        <p class="hint" id="attendeeIds-hint" safe>
+          {props.attendeesHint}
+        </p>
+        {errors?.attendeeIds ? (
+          <p class="error-message" id="attendeeIds-error" lang="vi" safe>
+            {errors.attendeeIds}
+          </p>
+        ) : (
+          ''
+        )}
+        <select
+          id="attendeeIds"
+          name="attendeeIds"
+          multiple="multiple"
+          size="8"
+          aria-describedby="attendeeIds-hint"
+        >
+          {props.people.map((p) => (
+            <option value={p.id} selected={props.selected(p.id)} safe>
+              {p.fullName}
+            </option>
+          ))}
+        </select>
+      </div>
+      <TextArea
+        name="agenda"
+        label={t('agenda')}
+        hint={t('agendaHint')}
+        value={one(values.agenda)}
+        error={errors?.agenda}
+        rows={5}
+        required
+      />
+      <TextField
+        name="videoUrl"
+        label={t('videoUrl')}
+        hint={t('videoUrlHint')}
+        type="url"
+        value={one(values.videoUrl)}
+        error={errors?.videoUrl}
+        maxlength={500}
+      />
+    </>
+  )
+}
 
 export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Config, 'secretKey'>) {
   return async function routes(app: FastifyInstance) {
@@ -166,90 +265,22 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
                 required
               />
             )}
-            <TextField
-              name="title"
-              label={t('title')}
-              value={one(values.title)}
-              error={errors?.title}
-              maxlength={500}
-              required
-            />
-            <TextField
-              name="startsAt"
-              label={t('startsAt')}
-              type="datetime-local"
-              value={one(values.startsAt)}
-              error={errors?.startsAt}
-              required
-            />
-            <TextField
-              name="endsAt"
-              label={t('endsAt')}
-              type="datetime-local"
-              value={one(values.endsAt)}
-              error={errors?.endsAt}
-            />
-            <TextField
-              name="place"
-              label={t('place')}
-              value={one(values.place)}
-              error={errors?.place}
-              maxlength={300}
-              required
-            />
-            <SelectField
-              name="chairId"
-              label={t('chair')}
-              options={people.map((p) => ({ value: p.id, label: p.fullName }))}
-              value={one(values.chairId)}
-              error={errors?.chairId}
-            />
-            <div class={errors?.attendeeIds ? 'field field-error' : 'field'}>
-              <label for="attendeeIds" safe>
-                {t('attendees')}
-              </label>
-              <p class="hint" id="attendeeIds-hint" safe>
-                {t('attendeesHint')}
-              </p>
-              {errors?.attendeeIds ? (
-                <p class="error-message" id="attendeeIds-error" lang="vi" safe>
-                  {errors.attendeeIds}
-                </p>
-              ) : (
-                ''
-              )}
-              <select
-                id="attendeeIds"
-                name="attendeeIds"
-                multiple="multiple"
-                size="8"
-                aria-describedby="attendeeIds-hint"
-              >
-                {people.map((p) => (
-                  <option value={p.id} selected={chosen.has(p.id)} safe>
-                    {p.fullName}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <TextArea
-              name="agenda"
-              label={t('agenda')}
-              hint={t('agendaHint')}
-              value={one(values.agenda)}
-              error={errors?.agenda}
-              rows={5}
-              required
-            />
-            <TextField
-              name="videoUrl"
-              label={t('videoUrl')}
-              hint={t('videoUrlHint')}
-              type="url"
-              value={one(values.videoUrl)}
-              error={errors?.videoUrl}
-              maxlength={500}
-            />
+            <MeetingFields
+              t={t}
+              values={values}
+              errors={errors}
+              people={people}
+              selected={(id) => chosen.has(id)}
+              attendeesHint={t('attendeesHint')}
+            >
+              <SelectField
+                name="chairId"
+                label={t('chair')}
+                options={people.map((p) => ({ value: p.id, label: p.fullName }))}
+                value={one(values.chairId)}
+                error={errors?.chairId}
+              />
+            </MeetingFields>
             <button type="submit" safe>
               {t('submitCreate')}
             </button>
@@ -623,82 +654,13 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
             {guests.map((u) => (
               <input type="hidden" name="guestUnitIds" value={u.id} />
             ))}
-            <TextField
-              name="title"
-              label={t('title')}
-              value={one(values.title)}
-              error={errors?.title}
-              maxlength={500}
-              required
-            />
-            <TextField
-              name="startsAt"
-              label={t('startsAt')}
-              type="datetime-local"
-              value={one(values.startsAt)}
-              error={errors?.startsAt}
-              required
-            />
-            <TextField
-              name="endsAt"
-              label={t('endsAt')}
-              type="datetime-local"
-              value={one(values.endsAt)}
-              error={errors?.endsAt}
-            />
-            <TextField
-              name="place"
-              label={t('place')}
-              value={one(values.place)}
-              error={errors?.place}
-              maxlength={300}
-              required
-            />
-            <div class={errors?.attendeeIds ? 'field field-error' : 'field'}>
-              <label for="attendeeIds" safe>
-                {t('attendees')}
-              </label>
-              <p class="hint" id="attendeeIds-hint" safe>
-                {`${t('chair')}: ${m.chair_name}. ${t('chairStays')}`}
-              </p>
-              {errors?.attendeeIds ? (
-                <p class="error-message" id="attendeeIds-error" lang="vi" safe>
-                  {errors.attendeeIds}
-                </p>
-              ) : (
-                ''
-              )}
-              <select
-                id="attendeeIds"
-                name="attendeeIds"
-                multiple="multiple"
-                size="8"
-                aria-describedby="attendeeIds-hint"
-              >
-                {choosable.map((p) => (
-                  <option value={p.id} selected={chosen.has(p.id) || p.id === m.chair_id} safe>
-                    {p.fullName}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <TextArea
-              name="agenda"
-              label={t('agenda')}
-              hint={t('agendaHint')}
-              value={one(values.agenda)}
-              error={errors?.agenda}
-              rows={5}
-              required
-            />
-            <TextField
-              name="videoUrl"
-              label={t('videoUrl')}
-              hint={t('videoUrlHint')}
-              type="url"
-              value={one(values.videoUrl)}
-              error={errors?.videoUrl}
-              maxlength={500}
+            <MeetingFields
+              t={t}
+              values={values}
+              errors={errors}
+              people={choosable}
+              selected={(id) => chosen.has(id) || id === m.chair_id}
+              attendeesHint={`${t('chair')}: ${m.chair_name}. ${t('chairStays')}`}
             />
             <TextField
               name="note"
