@@ -118,15 +118,20 @@ describeInBrowser(
       )
       expect(await text(ward, '#metadata')).toContain('Đã bị thu hồi')
 
-      // 3. The leader opens the second plan and starts its replacement; the specialist who drafted it takes the
-      //    form it leads to (the leader of a one-leader unit cannot approve their own draft).
+      // 3. The specialist who drafted the second plan starts its replacement from its page (the leader of a
+      //    one-leader unit cannot approve a draft of their own, so the specialist drafts it; the leader sees the
+      //    link too).
       const leader = await as('lanhdao.sokhcn')
       await leader.goto(`/admin/documents/outgoing/${first.id}`)
-      const replaceLink = leader.getByRole('link', { name: 'Soạn văn bản thay thế' })
-      const replaceUrl = await replaceLink.getAttribute('href')
-      expect(replaceUrl).toBe(`/admin/documents/outgoing/new?replaces=${first.id}`)
+      expect(await leader.getByRole('link', { name: 'Soạn văn bản thay thế' }).getAttribute('href')).toBe(
+        `/admin/documents/outgoing/new?replaces=${first.id}`,
+      )
       const specialist = await as('chuyenvien.sokhcn')
-      await specialist.goto(replaceUrl!)
+      await specialist.goto(`/admin/documents/outgoing/${first.id}`)
+      await Promise.all([
+        specialist.waitForURL(/\/admin\/documents\/outgoing\/new\?replaces=/),
+        specialist.getByRole('link', { name: 'Soạn văn bản thay thế' }).click(),
+      ])
       expect(await text(specialist, '#replaces')).toContain('Văn bản này thay thế văn bản đã phát hành')
       // The form starts from the plan it replaces: its summary and its recipients.
       expect(await specialist.getByLabel('Trích yếu nội dung').inputValue()).toBe(

@@ -995,7 +995,7 @@ export function outgoingRoutes(
           ) : (
             ''
           )}
-          {view.can.recall ? (
+          {view.can.recall || view.can.replace ? (
             <section id="amend">
               <h2 safe>{t('amendTitle')}</h2>
               <p class="hint" safe>
@@ -1010,66 +1010,72 @@ export function outgoingRoutes(
               ) : (
                 ''
               )}
-              <form method="post" action={outgoingPaths.update(o.id)} novalidate id="update-form">
-                <CsrfField token={ctx.csrf} />
-                <h3 safe>{t('updateTitle')}</h3>
-                <TextArea
-                  name="summary"
-                  label={t('summary')}
-                  value={values.summary === undefined ? o.summary : one(values.summary)}
-                  error={errors?.summary}
-                  maxlength={2000}
-                />
-                <TextArea
-                  name="content"
-                  label={t('content')}
-                  value={values.content === undefined ? (o.content ?? '') : one(values.content)}
-                  error={errors?.content}
-                  rows={4}
-                />
-                <TextField
-                  name="dueOn"
-                  label={t('dueOn')}
-                  type="date"
-                  value={values.dueOn === undefined ? (o.due_on ?? '') : one(values.dueOn)}
-                  error={errors?.dueOn}
-                />
-                <TextArea
-                  id="update-reason"
-                  name="reason"
-                  label={t('updateReason')}
-                  value={values.form === 'update' ? one(values.reason) : ''}
-                  error={values.form === 'update' ? errors?.reason : undefined}
-                  maxlength={2000}
-                />
-                <input type="hidden" name="form" value="update" />
-                <button type="submit" class="secondary" safe>
-                  {t('update')}
-                </button>
-              </form>
-              <form method="post" action={outgoingPaths.recall(o.id)} novalidate id="recall-form">
-                <CsrfField token={ctx.csrf} />
-                <h3 safe>{t('recallTitle')}</h3>
-                {errors?.recall ? (
-                  <p class="error-message" lang="vi" safe>
-                    {errors.recall}
-                  </p>
-                ) : (
-                  ''
-                )}
-                <TextArea
-                  id="recall-reason"
-                  name="reason"
-                  label={t('recallReason')}
-                  value={values.form === 'recall' ? one(values.reason) : ''}
-                  error={values.form === 'recall' ? errors?.reason : undefined}
-                  maxlength={2000}
-                />
-                <input type="hidden" name="form" value="recall" />
-                <button type="submit" class="danger" safe>
-                  {t('recall')}
-                </button>
-              </form>
+              {view.can.recall ? (
+                <>
+                  <form method="post" action={outgoingPaths.update(o.id)} novalidate id="update-form">
+                    <CsrfField token={ctx.csrf} />
+                    <h3 safe>{t('updateTitle')}</h3>
+                    <TextArea
+                      name="summary"
+                      label={t('summary')}
+                      value={values.summary === undefined ? o.summary : one(values.summary)}
+                      error={errors?.summary}
+                      maxlength={2000}
+                    />
+                    <TextArea
+                      name="content"
+                      label={t('content')}
+                      value={values.content === undefined ? (o.content ?? '') : one(values.content)}
+                      error={errors?.content}
+                      rows={4}
+                    />
+                    <TextField
+                      name="dueOn"
+                      label={t('dueOn')}
+                      type="date"
+                      value={values.dueOn === undefined ? (o.due_on ?? '') : one(values.dueOn)}
+                      error={errors?.dueOn}
+                    />
+                    <TextArea
+                      id="update-reason"
+                      name="reason"
+                      label={t('updateReason')}
+                      value={values.form === 'update' ? one(values.reason) : ''}
+                      error={values.form === 'update' ? errors?.reason : undefined}
+                      maxlength={2000}
+                    />
+                    <input type="hidden" name="form" value="update" />
+                    <button type="submit" class="secondary" safe>
+                      {t('update')}
+                    </button>
+                  </form>
+                  <form method="post" action={outgoingPaths.recall(o.id)} novalidate id="recall-form">
+                    <CsrfField token={ctx.csrf} />
+                    <h3 safe>{t('recallTitle')}</h3>
+                    {errors?.recall ? (
+                      <p class="error-message" lang="vi" safe>
+                        {errors.recall}
+                      </p>
+                    ) : (
+                      ''
+                    )}
+                    <TextArea
+                      id="recall-reason"
+                      name="reason"
+                      label={t('recallReason')}
+                      value={values.form === 'recall' ? one(values.reason) : ''}
+                      error={values.form === 'recall' ? errors?.reason : undefined}
+                      maxlength={2000}
+                    />
+                    <input type="hidden" name="form" value="recall" />
+                    <button type="submit" class="danger" safe>
+                      {t('recall')}
+                    </button>
+                  </form>
+                </>
+              ) : (
+                ''
+              )}
             </section>
           ) : (
             ''

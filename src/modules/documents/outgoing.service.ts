@@ -2009,7 +2009,12 @@ export function createOutgoingService(deps: OutgoingDeps) {
           recipients.some((r) => r.kind === 'external'),
         recall: amendable,
         update: amendable,
-        replace: amendable && can(actor, Permission.documentsProcess, unit),
+        // Anyone who drafts for the unit may start the replacement (a unit's only leader cannot approve a draft
+        // of their own); it goes through the approval chain like any draft.
+        replace:
+          outgoing.status === 'issued' &&
+          !outgoing.withdrawn &&
+          can(actor, Permission.documentsProcess, unit),
         resend: resendable.length > 0,
         recallPackage:
           outgoing.withdrawn === 'recalled' &&
