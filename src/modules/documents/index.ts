@@ -16,7 +16,7 @@ import { createDocumentRemindersService } from './document-reminders.js'
 import { documentRemindersRoutes } from './document-reminders.routes.js'
 import { documentTextApi } from './document-text.api.js'
 import { TEXT_QUEUE } from './document-text.queue.js'
-import { createDocumentTextService } from './document-text.service.js'
+import { createDocumentTextService, TEXT_JOB_TIMEOUT_MS } from './document-text.service.js'
 import { documentsApi } from './documents.api.js'
 import { documentsRoutes } from './documents.routes.js'
 import { outgoingApi } from './outgoing.api.js'
@@ -114,7 +114,7 @@ export function createDocumentsModule(
   deps.jobs?.runner.handle(TEXT_QUEUE, text.extractFile, {
     concurrency: 1,
     maxAttempts: 5,
-    timeoutMs: 3 * 60_000,
+    timeoutMs: TEXT_JOB_TIMEOUT_MS,
   })
   const exchange = deps.exchange
     ? createDocumentExchange({
