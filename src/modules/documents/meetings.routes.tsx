@@ -34,6 +34,40 @@ function requireOfficial(request: FastifyRequest): Actor {
 }
 
 const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)
+const list = (v: string | string[] | undefined) => (Array.isArray(v) ? v : v ? [v] : [])
+
+/** Units from outside the organiser's own whose people may be invited: chosen first, then the form shows them. */
+function GuestUnitsForm(props: {
+  t: (key: MeetingKey) => string
+  action: string
+  error: string | undefined
+  units: { id: string; name: string }[]
+  guests: { id: string }[]
+}) {
+  const { t } = props
+  return (
+    <form method="get" action={props.action} id="guests" novalidate>
+      <div class={props.error ? 'field field-error' : 'field'}>
+        <label for="guestUnitIds" safe>
+          {t('guestUnits')}
+        </label>
+        <p class="hint" safe>
+          {t('guestUnitsHint')}
+        </p>
+        <select id="guestUnitIds" name="guestUnitIds" multiple="multiple" size="5">
+          {props.units.map((u) => (
+            <option value={u.id} selected={props.guests.some((g) => g.id === u.id)} safe>
+              {u.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <button type="submit" class="secondary" safe>
+        {t('showGuests')}
+      </button>
+    </form>
+  )
+}
 
 /**
  * The fields a meeting is convened and edited with: title, time, place, attendees (with what comes before them,
@@ -210,43 +244,21 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
     ) {
       const ctx = app.pageContext(request, reply)
       const { t, summaryTitle } = texts(ctx)
-      const list = (v: string | string[] | undefined) => (Array.isArray(v) ? v : v ? [v] : [])
       const guestIds = list(values.guestUnitIds ?? (request.query as Form).guestUnitIds)
       const { units, guests, allUnits, people } = await meetings.choices(actor, guestIds)
-      const chosen = new Set(
-        Array.isArray(values.attendeeIds)
-          ? values.attendeeIds
-          : values.attendeeIds
-            ? [values.attendeeIds]
-            : [],
-      )
+      const chosen = new Set(list(values.attendeeIds))
       return sendPage(
         reply,
         <Layout ctx={ctx} title={t('newTitle')}>
           <h1 safe>{t('newTitle')}</h1>
           <ErrorSummary errors={errors} title={summaryTitle} />
-          <form method="get" action={meetingPaths.create} id="guests" novalidate>
-            <div class={errors?.guestUnitIds ? 'field field-error' : 'field'}>
-              <label for="guestUnitIds" safe>
-                {t('guestUnits')}
-              </label>
-              <p class="hint" safe>
-                {t('guestUnitsHint')}
-              </p>
-              <select id="guestUnitIds" name="guestUnitIds" multiple="multiple" size="5">
-                {allUnits
-                  .filter((u) => !units.includes(u))
-                  .map((u) => (
-                    <option value={u.id} selected={guests.includes(u)} safe>
-                      {u.name}
-                    </option>
-                  ))}
-              </select>
-            </div>
-            <button type="submit" class="secondary" safe>
-              {t('showGuests')}
-            </button>
-          </form>
+          <GuestUnitsForm
+            t={t}
+            action={meetingPaths.create}
+            error={errors?.guestUnitIds}
+            units={allUnits.filter((u) => !units.includes(u))}
+            guests={guests}
+          />
           <form method="post" action={meetingPaths.create} novalidate>
             <CsrfField token={ctx.csrf} />
             {guests.map((u) => (
@@ -599,7 +611,6 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
       const { meeting: m } = view
       const ctx = app.pageContext(request, reply)
       const { t, summaryTitle } = texts(ctx)
-      const list = (v: string | string[] | undefined) => (Array.isArray(v) ? v : v ? [v] : [])
       const guestIds = list(posted?.guestUnitIds ?? (request.query as Form).guestUnitIds)
       const { units, guests, allUnits, people } = await meetings.choices(actor, guestIds)
       // Whoever is invited already stays choosable, from whichever unit.
@@ -627,28 +638,13 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
           <h1 safe>{t('editTitle')}</h1>
           <ErrorSummary errors={errors} title={summaryTitle} />
           <p safe>{t('editIntro')}</p>
-          <form method="get" action={meetingPaths.edit(m.id)} id="guests" novalidate>
-            <div class={errors?.guestUnitIds ? 'field field-error' : 'field'}>
-              <label for="guestUnitIds" safe>
-                {t('guestUnits')}
-              </label>
-              <p class="hint" safe>
-                {t('guestUnitsHint')}
-              </p>
-              <select id="guestUnitIds" name="guestUnitIds" multiple="multiple" size="5">
-                {allUnits
-                  .filter((u) => !units.includes(u))
-                  .map((u) => (
-                    <option value={u.id} selected={guests.includes(u)} safe>
-                      {u.name}
-                    </option>
-                  ))}
-              </select>
-            </div>
-            <button type="submit" class="secondary" safe>
-              {t('showGuests')}
-            </button>
-          </form>
+          <GuestUnitsForm
+            t={t}
+            action={meetingPaths.edit(m.id)}
+            error={errors?.guestUnitIds}
+            units={allUnits.filter((u) => !units.includes(u))}
+            guests={guests}
+          />
           <form method="post" action={meetingPaths.edit(m.id)} id="edit-meeting" novalidate>
             <CsrfField token={ctx.csrf} />
             {guests.map((u) => (
@@ -686,7 +682,6 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
       const actor = requireOfficial(request)
       const { id } = request.params as Params
       const body = (request.body ?? {}) as Form
-      const list = (v: string | string[] | undefined) => (Array.isArray(v) ? v : v ? [v] : [])
       try {
         // The form gives every field: an empty "end" or link clears it, no attendee chosen leaves the chair.
         const result = await meetings.edit(actor, auditContext(request), id, {
