@@ -56,6 +56,20 @@ describe('synchronisation with the national public-service portal', () => {
     const received = await act(t, 'motcua.thucphan', code, { action: 'receive' })
     const forwarded = await act(t, 'motcua.thucphan', code, { action: 'forward' })
     await expect.poll(() => portal.accepted().length, poll).toBe(3)
+    // The portal has answered; the platform records the answer just after, so wait for it to settle.
+    const bearer = await apiToken(t, 'quantri')
+    await expect
+      .poll(
+        async () =>
+          (
+            await t.app.inject({
+              url: '/api/v1/national-sync/status',
+              headers: { authorization: `Bearer ${bearer}` },
+            })
+          ).json<{ pending: number; delivered: number }>(),
+        poll,
+      )
+      .toMatchObject({ pending: 0, delivered: 3 })
 
     const dossier = (
       await t.app.inject({
