@@ -73,7 +73,7 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   const organisation = createOrganisationModule(deps)
   const mailer = createMailer(config, app.log)
   const identity = createIdentityModule({ ...deps, organisation: organisation.service, mailer })
-  const sso = createSsoModule({ ...deps, auth: identity.auth, log: app.log })
+  const sso = createSsoModule({ ...deps, auth: identity.auth, log: app.log, signals: database.signals })
   // Expired provider records and retired keys go; a key rotation done from the CLI is picked up.
   jobs.runner.every('sso.maintain', 60_000, () => sso.service.maintain())
   const portal = createPortalModule(deps)
@@ -92,6 +92,7 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   // The LGSP registry and gateway: SSO tokens authenticate client systems, the message log records each call.
   const lgsp = createLgspModule({ ...deps, sso: sso.service, recorder: lgspLog.recorder, log: app.log })
   rawRoutes.mount(`${gatewayPaths.prefix}/`, lgsp.gateway.serve)
+  await lgsp.start()
   const files = {
     store: openObjectStore(config),
     scanner: openScanner(config),

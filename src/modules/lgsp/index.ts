@@ -17,7 +17,7 @@ export { gatewayPaths, lgspPaths } from './lgsp.paths.js'
 export { formatServiceId, formatSubsystemId, parseClientHeader } from './lgsp.identifiers.js'
 
 export type LgspModuleDeps = ModuleDeps & {
-  sso: Pick<SsoService, 'authenticateBearer' | 'clients'>
+  sso: Pick<SsoService, 'authenticateBearer' | 'clients' | 'onTokensRevoked'>
   /** The message log: every exchange through the gateway, refused ones included, is recorded there. */
   recorder: ExchangeRecorder
   log: Pick<FastifyBaseLogger, 'warn' | 'error'>
@@ -70,6 +70,8 @@ export function createLgspModule(deps: LgspModuleDeps) {
   return {
     service,
     gateway,
+    /** Listens for revoked tokens, so the gateway's cache of checked tokens never outlives a revocation. */
+    start: () => sso.onTokensRevoked((clientId) => gateway.forgetTokens(clientId)),
     /** Admin pages and the integrators' catalogue. */
     routes: lgspRoutes(service, gateway, config.publicUrl),
     /** The gateway itself, outside /api/v1: no CSRF, no cookies, no body parsing. */

@@ -702,9 +702,19 @@ export function createGateway(deps: GatewayDeps) {
     })
   }
 
+  /**
+   * Forgets the checked tokens of a client whose tokens were revoked, so its next call asks the provider again;
+   * every token when revocations may have been missed (`undefined`).
+   */
+  function forgetTokens(clientId: string | undefined) {
+    if (clientId === undefined) return tokens.clear()
+    for (const [token, entry] of tokens) if (entry.identity.clientId === clientId) tokens.delete(token)
+  }
+
   return {
     health,
     serve,
+    forgetTokens,
     routes: async (app: FastifyInstance) => {
       // The gateway reads request bodies itself, as streams: no parser may buffer them.
       app.removeAllContentTypeParsers()

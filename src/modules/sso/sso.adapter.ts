@@ -7,6 +7,7 @@ import type { Clock } from '../../platform/clock.js'
 import type { Db, Queryable } from '../../platform/db/database.js'
 import { tablesOf } from '../../platform/db/tables.js'
 import { clientMetadata } from './sso.clients.js'
+import { deleteAndSignal } from './sso.revocation.js'
 import type { SsoTables } from './sso.tables.js'
 
 /** What the platform knows about the request oidc-provider is serving; the adapter and policy read it. */
@@ -118,11 +119,11 @@ function payloadAdapter(db: Db, clock: Clock, model: string): Adapter {
         .execute()
     },
     async destroy(id) {
-      await t(db).deleteFrom('sso_payloads').where('model', '=', model).where('id', '=', id).execute()
+      await deleteAndSignal(db, sql<boolean>`model = ${model} and id = ${id}`)
     },
     async revokeByGrantId(grantId) {
       // Every model a grant issued (codes, access and refresh tokens) goes with it, whichever adapter is asked.
-      await t(db).deleteFrom('sso_payloads').where('grant_id', '=', grantId).execute()
+      await deleteAndSignal(db, sql<boolean>`grant_id = ${grantId}`)
     },
   }
 }

@@ -8,6 +8,7 @@ import { tablesOf } from '../../platform/db/tables.js'
 import { inFormOrder, NotFoundError, ValidationError, type FieldErrors } from '../../platform/http/errors.js'
 import type { ModuleDeps } from '../../platform/module.js'
 import { CLIENT_KINDS, ClientKind, type SsoTables } from './sso.tables.js'
+import { deleteAndSignal } from './sso.revocation.js'
 
 export type ClientRow = Selectable<SsoTables['sso_clients']>
 
@@ -148,7 +149,7 @@ const t = (q: Queryable) => tablesOf<SsoTables>(q)
 const sqlPayloadClientId = () => sql<string>`payload->>'clientId'`
 
 function sqlRevokeTokensOf(q: Queryable, clientId: string) {
-  return t(q).deleteFrom('sso_payloads').where(sqlPayloadClientId(), '=', clientId).execute()
+  return deleteAndSignal(q, sql<boolean>`${sqlPayloadClientId()} = ${clientId}`)
 }
 
 export function requireSsoAdmin(actor: Actor | null): asserts actor is Actor {

@@ -193,6 +193,36 @@ describe('single sign-on over HTTP with openid-client', { timeout: 60_000 }, () 
     expect(parse(list.body).querySelectorAll('#clients tbody tr')).toHaveLength(3)
   })
 
+  it("opens an application's page from the list, changes it, and gives it a new secret that replaces the old", async () => {
+    const app3 = await registerClient({
+      name: 'Hệ thống báo cáo',
+      kind: 'client_credentials',
+      scopes: 'lgsp',
+    })
+    const list = parse((await admin.get('/admin/sso/clients')).body)
+    const link = list.querySelectorAll('#clients a').find((a) => a.text.includes('Hệ thống báo cáo'))!
+    const page = await admin.get(link.getAttribute('href')!)
+    expect(page.statusCode).toBe(200)
+    expect(parse(page.body).querySelector('#client-actions')!.text).toContain('Đang hoạt động')
+
+    const changed = await admin.post(`/admin/sso/clients/${app3.id}`, {
+      name: 'Hệ thống báo cáo tỉnh',
+      scopes: 'lgsp',
+    })
+    expect(changed.statusCode).toBe(303)
+    expect((await admin.get('/admin/sso/clients')).body).toContain('Hệ thống báo cáo tỉnh')
+
+    const renewed = await admin.post(`/admin/sso/clients/${app3.id}/secret`, {})
+    expect(renewed.statusCode).toBe(200)
+    const secret = parse(renewed.body).querySelector('#client-secret')!.text.trim()
+    expect(secret).not.toBe(app3.secret)
+    await expect(oidc.clientCredentialsGrant(await discover(app3), { scope: 'lgsp' })).rejects.toThrow()
+    const grant = await oidc.clientCredentialsGrant(await discover({ id: app3.id, secret }), {
+      scope: 'lgsp',
+    })
+    expect(grant.access_token).toBeTruthy()
+  })
+
   it('publishes discovery and JWKS under /oidc with the configured issuer', async () => {
     const config = await discover(firstParty)
     const metadata = config.serverMetadata()

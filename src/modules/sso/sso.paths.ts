@@ -1,4 +1,7 @@
-/** Every address the SSO module serves outside the provider itself; links are built here. */
+/**
+ * Every address the SSO module serves outside the provider itself; links are built here. Client ids are
+ * base64url (`cb-…`), safe in a path as they are: the same functions give the routes' patterns (`:id`).
+ */
 export const ssoPaths = {
   /** Where oidc-provider is mounted; its own endpoints (auth, token, jwks, …) live below. */
   mount: '/oidc',
@@ -8,8 +11,8 @@ export const ssoPaths = {
   myApps: '/account/apps',
   clients: '/admin/sso/clients',
   newClient: '/admin/sso/clients/new',
-  client: (id: string) => `/admin/sso/clients/${encodeURIComponent(id)}`,
-  clientDisable: (id: string) => `/admin/sso/clients/${encodeURIComponent(id)}/disable`,
-  clientEnable: (id: string) => `/admin/sso/clients/${encodeURIComponent(id)}/enable`,
-  clientSecret: (id: string) => `/admin/sso/clients/${encodeURIComponent(id)}/secret`,
+  client: (id: string) => `/admin/sso/clients/${id}`,
+  clientDisable: (id: string) => `/admin/sso/clients/${id}/disable`,
+  clientEnable: (id: string) => `/admin/sso/clients/${id}/enable`,
+  clientSecret: (id: string) => `/admin/sso/clients/${id}/secret`,
 }

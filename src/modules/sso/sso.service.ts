@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import { sql } from 'kysely'
 import type Provider from 'oidc-provider'
 import { isUuid } from '../../platform/ids.js'
 import type { ModuleDeps } from '../../platform/module.js'
@@ -8,12 +9,16 @@ import { createClientsService } from './sso.clients.js'
 import { createKeyStore } from './sso.keys.js'
 import { createProvider, KEY_RETIREMENT_SECONDS, type AccountClaims } from './sso.provider.js'
 import { ssoPaths } from './sso.paths.js'
+import { deleteAndSignal, TOKENS_REVOKED } from './sso.revocation.js'
+import type { SignalListener, Signals } from '../../platform/db/signals.js'
 import { tablesOf } from '../../platform/db/tables.js'
 import type { SsoTables } from './sso.tables.js'
 
 export type SsoDeps = ModuleDeps & {
   auth: AuthService
   log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>
+  /** Where revocations are announced to the other processes on the database. */
+  signals: Signals
 }
 
 /** The part of oidc-provider's Client its type declarations leave out. */
@@ -128,10 +133,7 @@ export function createSsoService(deps: SsoDeps) {
           }
         }
         if (authorization.grantId && !authorization.persistsLogout) {
-          await tablesOf<SsoTables>(db)
-            .deleteFrom('sso_payloads')
-            .where('grant_id', '=', authorization.grantId)
-            .execute()
+          await deleteAndSignal(db, sql<boolean>`grant_id = ${authorization.grantId}`)
         }
       }
       await tablesOf<SsoTables>(db)
@@ -177,8 +179,18 @@ export function createSsoService(deps: SsoDeps) {
     return { clientId: found.clientId, accountId, scope, expiresAt: new Date((found.exp ?? 0) * 1000) }
   }
 
+  /**
+   * Calls `listener` with the client id each time access tokens of that client are revoked (by the revocation
+   * endpoint, a logout, an administrator disabling the client), in any process on the database; with `undefined`
+   * when revocations may have been missed (the database connection was lost), so a cache should then drop all.
+   */
+  function onTokensRevoked(listener: SignalListener) {
+    return deps.signals.listen(TOKENS_REVOKED, listener)
+  }
+
   return {
     authenticateBearer,
+    onTokensRevoked,
     keys,
     clients,
     issuer,

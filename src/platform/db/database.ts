@@ -8,6 +8,7 @@ import { unaccent } from '@electric-sql/pglite/contrib/unaccent'
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely'
 import pg from 'pg'
 import { PGliteDialect } from './pglite-dialect.js'
+import { embeddedSignals, postgresSignals, type Signals } from './signals.js'
 import type { PlatformTables } from './tables.js'
 
 export type Db = Kysely<PlatformTables>
@@ -18,6 +19,8 @@ export type Queryable<T = PlatformTables> = Kysely<T> | Transaction<T>
 export type Database = {
   db: Db
   kind: 'embedded' | 'postgres'
+  /** LISTEN/NOTIFY between the processes on this database (one process when embedded). */
+  signals: Signals
   close(): Promise<void>
 }
 
@@ -54,7 +57,16 @@ export async function openPostgres(connectionString: string, max = 10): Promise<
   // process: the pool replaces it on the next query, and requests in flight get their own error.
   pool.on('error', (error) => process.emitWarning(`PostgreSQL idle connection lost: ${error.message}`))
   const db = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool }) })
-  return { db, kind: 'postgres', close: () => db.destroy() }
+  const signals = postgresSignals(connectionString)
+  return {
+    db,
+    kind: 'postgres',
+    signals,
+    async close() {
+      await signals.close()
+      await db.destroy()
+    },
+  }
 }
 
 /** Opens PGlite; `dir` undefined means in memory (tests). `loadDataDir` starts from a dumped template. */
@@ -79,10 +91,13 @@ export async function openEmbedded(dir: string | undefined, loadDataDir?: Blob):
 
 export function wrapPglite(pglite: PGlite, release = () => {}): Database {
   const db = new Kysely<PlatformTables>({ dialect: new PGliteDialect(pglite) })
+  const signals = embeddedSignals(pglite, db)
   return {
     db,
     kind: 'embedded',
+    signals,
     async close() {
+      await signals.close()
       await db.destroy()
       await pglite.close()
       release()
