@@ -90,7 +90,13 @@ export async function buildApp({ config, database, clock = systemClock, logger }
   const lgspLog = createMessageLogModule({ ...deps, signing })
   jobs.runner.every('lgsp.log.chain', CHAIN_INTERVAL_MS, lgspLog.chain)
   // The LGSP registry and gateway: SSO tokens authenticate client systems, the message log records each call.
-  const lgsp = createLgspModule({ ...deps, sso: sso.service, recorder: lgspLog.recorder, log: app.log })
+  const lgsp = createLgspModule({
+    ...deps,
+    sso: sso.service,
+    recorder: lgspLog.recorder,
+    log: app.log,
+    signals: database.signals,
+  })
   rawRoutes.mount(`${gatewayPaths.prefix}/`, lgsp.gateway.serve)
   await lgsp.start()
   const files = {

@@ -1,11 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify'
+import type { Signals } from '../../platform/db/signals.js'
 import type { ModuleDeps } from '../../platform/module.js'
 import type { ExchangeRecorder } from '../lgsp-log/index.js'
 import type { SsoService } from '../sso/index.js'
 import { lgspApi } from './lgsp.api.js'
 import { createGateway } from './lgsp.gateway.js'
 import { createSharedRateLimiter } from './lgsp.quota.js'
-import { deleteCircuit, saveOpenCircuit } from './lgsp.repository.js'
+import { deleteCircuit, REGISTRY_CHANGED, saveOpenCircuit, signalRegistryChanged } from './lgsp.repository.js'
 import type { Resolver } from './lgsp.hosts.js'
 import { lgspRoutes } from './lgsp.routes.js'
 import { createLgspService } from './lgsp.service.js'
@@ -22,6 +23,8 @@ export type LgspModuleDeps = ModuleDeps & {
   recorder: ExchangeRecorder
   log: Pick<FastifyBaseLogger, 'warn' | 'error'>
   resolver?: Resolver
+  /** Signals between the server processes on the database (revoked tokens, registry changes). */
+  signals: Signals
 }
 
 /**
@@ -52,13 +55,13 @@ export function createLgspModule(deps: LgspModuleDeps) {
     log: deps.log,
     circuits: {
       opened: (serviceId, until, reason) =>
-        void saveOpenCircuit(deps.db, serviceId, new Date(until), reason, clock()).catch((error: unknown) =>
-          deps.log.warn({ err: error }, 'lgsp circuit not shared'),
-        ),
+        void saveOpenCircuit(deps.db, serviceId, new Date(until), reason, clock())
+          .then(() => signalRegistryChanged(deps.db, 'circuit'))
+          .catch((error: unknown) => deps.log.warn({ err: error }, 'lgsp circuit not shared')),
       closed: (serviceId) =>
-        void deleteCircuit(deps.db, serviceId).catch((error: unknown) =>
-          deps.log.warn({ err: error }, 'lgsp circuit not shared'),
-        ),
+        void deleteCircuit(deps.db, serviceId)
+          .then(() => signalRegistryChanged(deps.db, 'circuit'))
+          .catch((error: unknown) => deps.log.warn({ err: error }, 'lgsp circuit not shared')),
     },
     rateLimiter: createSharedRateLimiter({
       db: deps.db,
@@ -70,8 +73,14 @@ export function createLgspModule(deps: LgspModuleDeps) {
   return {
     service,
     gateway,
-    /** Listens for revoked tokens, so the gateway's cache of checked tokens never outlives a revocation. */
-    start: () => sso.onTokensRevoked((clientId) => gateway.forgetTokens(clientId)),
+    /**
+     * Listens for revoked tokens, so the gateway's cache of checked tokens never outlives a revocation, and for
+     * changes of the registry and circuits made by other processes, so a right taken away stops calls at once.
+     */
+    start: async () => {
+      await sso.onTokensRevoked((clientId) => gateway.forgetTokens(clientId))
+      await deps.signals.listen(REGISTRY_CHANGED, () => service.invalidate())
+    },
     /** Admin pages and the integrators' catalogue. */
     routes: lgspRoutes(service, gateway, config.publicUrl),
     /** The gateway itself, outside /api/v1: no CSRF, no cookies, no body parsing. */

@@ -515,14 +515,17 @@ describe('the LGSP gateway over HTTP', { timeout: 60_000 }, () => {
     flakyMode = 'up'
     flakyHits = 0
     expect((await call(`${service('chap-chon')}/a`)).status).toBe(200)
-    // Another process found the provider failing and opened the circuit for 1.5 seconds.
+    const heard: (string | undefined)[] = []
+    const stop = await t.database.signals.listen('lgsp_registry_changed', (payload) => heard.push(payload))
+    // Another process found the provider failing, opened the circuit for 1.5 seconds and said so.
     await sql`
       insert into lgsp_service_circuits (service_id, open_until, reason, opened_at)
       select id, now() + interval '1.5 seconds', 'timeout', now() from lgsp_services where code = 'chap-chon'`.execute(
       t.database.db,
     )
-    // This process reads it with the registry (at once after a change of the registry, else within 5 s).
-    expect((await api('POST', '/lgsp/allowed-hosts', { host: 'circuits.example.org' })).status).toBe(201)
+    await sql`select pg_notify('lgsp_registry_changed', 'circuit')`.execute(t.database.db)
+    // This process heard it (the gateway's listener is called before this one) and reads the registry again.
+    await expect.poll(() => heard, { timeout: 5_000, interval: 10 }).toEqual(['circuit'])
     const refused = await call(`${service('chap-chon')}/a`)
     expect(refused.status).toBe(503)
     expect(refused.headers.get('x-road-error')).toBe('Server.ServerProxy.ServiceUnavailable')
@@ -534,6 +537,10 @@ describe('the LGSP gateway over HTTP', { timeout: 60_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 50))
     const left = await sql`select 1 from lgsp_service_circuits`.execute(t.database.db)
     expect(left.rows).toEqual([])
+    // A change an administrator makes is announced the same way, to every process.
+    expect((await api('POST', '/lgsp/allowed-hosts', { host: 'circuits.example.org' })).status).toBe(201)
+    await expect.poll(() => heard, { timeout: 5_000, interval: 10 }).toContain('registry')
+    await stop()
   })
 
   it('limits each client system to its calls per minute with 429', async () => {

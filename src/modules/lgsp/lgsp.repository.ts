@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely'
 import type { Queryable } from '../../platform/db/database.js'
+import { sqlSignal } from '../../platform/db/signals.js'
 import { tablesOf, type PlatformTables } from '../../platform/db/tables.js'
 import type { LgspTables } from './lgsp.tables.js'
 
@@ -86,6 +87,12 @@ export const insertAccessRight = (q: Queryable, row: Insertable<LgspTables['lgsp
 
 export const deleteAccessRight = (q: Queryable, id: string) =>
   t(q).deleteFrom('lgsp_access_rights').where('id', '=', id).returningAll().executeTakeFirst()
+
+/** Sent with every change of the registry or of a shared circuit: the other processes read the registry again. */
+export const REGISTRY_CHANGED = 'lgsp_registry_changed'
+
+export const signalRegistryChanged = (q: Queryable, what: 'registry' | 'circuit') =>
+  sqlSignal(REGISTRY_CHANGED, what).execute(q)
 
 export const listOpenCircuits = (q: Queryable) =>
   t(q).selectFrom('lgsp_service_circuits').select(['service_id', 'open_until', 'reason']).execute()

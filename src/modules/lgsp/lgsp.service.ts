@@ -156,7 +156,8 @@ export function createLgspService(deps: LgspDeps) {
 
   /**
    * The registry as this process last read it. A change made here is seen at once; one made by another
-   * process within `snapshotTtlMs`.
+   * process as soon as its signal arrives (`REGISTRY_CHANGED`, see the module's `start`), and within
+   * `snapshotTtlMs` whatever happens to signals.
    */
   async function snapshot(): Promise<Snapshot> {
     if (cached && Date.now() - cached.loadedAt < ttl) return cached
@@ -181,6 +182,7 @@ export function createLgspService(deps: LgspDeps) {
       const result = await inTransaction(db, async (tx) => {
         const done = await work(tx)
         await appendAudit(tx, done.log.ctx, done.log.entry, clock())
+        await repo.signalRegistryChanged(tx, 'registry')
         return done.result
       })
       return result
