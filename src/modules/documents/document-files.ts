@@ -6,7 +6,9 @@ import {
   type ObjectStore,
 } from '../../platform/files/index.js'
 import { ValidationError } from '../../platform/http/errors.js'
+import type { OcrState } from './document-text-ocr.js'
 import type { FileRow } from './documents.repository.js'
+import type { TextState } from './documents.tables.js'
 
 export type FileStoreDeps = { store: ObjectStore; scanner: MalwareScanner | undefined; maxBytes: number }
 
@@ -36,6 +38,20 @@ export type StoredAttachment = {
   description?: string
 }
 
+/**
+ * Where reading an attachment's text stands, as the text job recorded it (migrations 0024 and 0033): `pages` of
+ * the PDF, `scannedPages` without a text layer and `recognisedPages` of those read by OCR (null without OCR), and
+ * the reason a reading failed or OCR stopped.
+ */
+export type FileTextStatus = {
+  state: TextState
+  pages: number | null
+  ocr: OcrState | null
+  scannedPages: number | null
+  recognisedPages: number | null
+  error: string | null
+}
+
 /** An attachment as pages and the API show it: never the object key. */
 export type DocumentFile = {
   id: string
@@ -48,6 +64,7 @@ export type DocumentFile = {
   sha256: string
   scanned: boolean
   uploadedAt: Date
+  text: FileTextStatus
 }
 
 export function describeFile(row: FileRow): DocumentFile {
@@ -62,6 +79,14 @@ export function describeFile(row: FileRow): DocumentFile {
     sha256: row.sha256,
     scanned: row.scanned,
     uploadedAt: row.uploaded_at,
+    text: {
+      state: row.text_state,
+      pages: row.text_pages,
+      ocr: row.text_ocr,
+      scannedPages: row.text_scanned_pages,
+      recognisedPages: row.text_ocr_pages,
+      error: row.text_error,
+    },
   }
 }
 

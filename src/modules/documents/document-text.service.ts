@@ -8,6 +8,7 @@ import type { ObjectStore } from '../../platform/files/index.js'
 import { ForbiddenError } from '../../platform/auth/actor.js'
 import { NotFoundError } from '../../platform/http/errors.js'
 import type { OrganisationService } from '../organisation/index.js'
+import type { FileTextStatus } from './document-files.js'
 import type { OcrState } from './document-text-ocr.js'
 import { extractPdfText, type Extraction } from './document-text.js'
 import * as repo from './documents.repository.js'
@@ -211,4 +212,50 @@ export function textStatusLabel(file: Pick<FileText, 'state' | 'ocr'>): string {
     return `Đã đọc nội dung, tìm kiếm được; ${scanned} trang quét không tìm theo nội dung được (${why})`
   if (done === scanned) return `Đã đọc nội dung, tìm kiếm được; ${OCR} ${done} trang quét`
   return `Đã đọc nội dung, tìm kiếm được; ${OCR} ${done} trang quét đầu trong ${scanned} trang quét, ${scanned - done} trang sau không tìm theo nội dung được (${why})`
+}
+
+/** Why OCR stopped short of a file's scanned pages, as a clause. */
+const ocrStopped: Record<Exclude<OcrState, 'done'>, string> = {
+  page_limit: 'đã đến giới hạn số trang nhận dạng mỗi tệp',
+  time_limit: 'nhận dạng chữ (OCR) dừng vì quá thời gian',
+  unavailable: 'nhận dạng chữ (OCR) không khả dụng trên máy chủ',
+  failed: 'nhận dạng chữ (OCR) không thành công',
+}
+
+/**
+ * An attachment's text state in a few words for the clerk, beside the file on the document's page: "Đã trích xuất
+ * văn bản (3 trang)", "Đã nhận dạng chữ (OCR) 2 trang", "Đang chờ trích xuất văn bản", "Không trích xuất được:
+ * <reason>", and for a scan what OCR read and why it stopped.
+ */
+export function fileTextStateLabel(file: FileTextStatus): string {
+  const { state, pages, ocr, error } = file
+  const scanned = file.scannedPages ?? 0
+  const read = file.recognisedPages ?? 0
+  const reason = !ocr || ocr === 'done' ? '' : ocr === 'failed' && error ? error : ocrStopped[ocr]
+  switch (state) {
+    case 'not_applicable':
+      return 'Không trích xuất văn bản (không phải tệp PDF)'
+    case 'pending':
+      return 'Đang chờ trích xuất văn bản'
+    case 'failed':
+      return `Không trích xuất được: ${error ?? 'không rõ lý do'}`
+    case 'extracted': {
+      const layer = `Đã trích xuất văn bản (${pages ?? 0} trang)`
+      if (!ocr || scanned === 0) return layer
+      if (!reason && read === scanned)
+        return read === pages
+          ? `Đã nhận dạng chữ (OCR) ${read} trang`
+          : `${layer}, trong đó nhận dạng chữ (OCR) ${read} trang quét`
+      return read > 0
+        ? `${layer}; nhận dạng chữ (OCR) ${read}/${scanned} trang quét: ${reason}`
+        : `${layer}; ${scanned} trang quét chưa đọc được: ${reason}`
+    }
+    case 'no_text': {
+      const scan = `Bản quét không có lớp chữ (${pages ?? 0} trang)`
+      if (!ocr) return `${scan}; chưa nhận dạng chữ (OCR)`
+      if (read > 0 || !reason)
+        return `${scan}; nhận dạng chữ (OCR)${read > 0 ? ` ${read} trang` : ''} không thấy chữ${reason ? `: ${reason}` : ''}`
+      return `${scan}; ${reason}`
+    }
+  }
 }

@@ -7,7 +7,7 @@ import { PDFDocument, StandardFonts } from 'pdf-lib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, html, Visitor, type TestApp } from '../../../test/app.js'
 import { documentsFixture, edxmlHeader } from '../../../test/documents.js'
-import { samplePdf } from '../../../test/files.js'
+import { samplePdf, samplePng } from '../../../test/files.js'
 import { ConfigError, loadConfig } from '../../platform/config.js'
 import { PAGE_SIZES, PdfWriter } from '../../platform/pdf/pdf.js'
 import { extractPdfText } from './document-text.js'
@@ -175,6 +175,17 @@ async function textOf(username: string, id: string, fileId: string, call = api) 
   throw new Error('text extraction did not finish')
 }
 
+/** The text state the document's page shows beside each attachment, as the clerk of the unit reads it. */
+async function statesOnPage(id: string, app = t) {
+  const visitor = new Visitor(app.app)
+  await visitor.login('vanthu.sokhcn')
+  const page = await visitor.get(`/admin/documents/${id}`)
+  expect(page.statusCode).toBe(200)
+  return html(page)
+    .querySelectorAll('#files-list li .text-state')
+    .map((span) => span.text.trim())
+}
+
 /** OCR tests wait for Tesseract. */
 const OCR_TIMEOUT = 120_000
 
@@ -203,6 +214,7 @@ describe('full-text search in attached PDFs', () => {
     const before = await api('vanthu.sokhcn', 'GET', `/documents/${id}/files/${fileId}/text`)
     expect(before.json()).toMatchObject({ state: 'pending', text: null })
     expect(await found('vanthu.sokhcn', 'thac ban gioc')).not.toContain(id)
+    expect(await statesOnPage(id)).toEqual(['Đang chờ trích xuất văn bản'])
 
     await t.app.jobs.start()
     const after = await textOf('vanthu.sokhcn', id, fileId)
@@ -212,6 +224,7 @@ describe('full-text search in attached PDFs', () => {
       stateLabel: 'Đã đọc nội dung, tìm kiếm được',
     })
     expect(after.json().text).toContain('thác Bản Giốc')
+    expect(await statesOnPage(id)).toEqual(['Đã trích xuất văn bản (1 trang)'])
 
     expect(await found('vanthu.sokhcn', 'thac ban gioc')).toContain(id)
     expect(await found('vanthu.sokhcn', 'Thác Bản Giốc')).toContain(id)
@@ -222,6 +235,25 @@ describe('full-text search in attached PDFs', () => {
     // The filters still apply to text matches.
     const filtered = await api('vanthu.sokhcn', 'GET', '/documents?q=ban%20gioc&status=completed')
     expect(filtered.json().items).toEqual([])
+  })
+
+  it('says on the document page how many pages of each PDF were read, and that an image is not read', async () => {
+    // A report long enough for two pages, with its text layer, and a photo beside it.
+    const report = await PdfWriter.create('A4', 'Báo cáo')
+    for (let line = 1; line <= 60; line++)
+      report.text(`Mục ${line}: kết quả chuyển đổi số tại xã Quảng Hòa`, { size: 14 })
+    const { id, fileId } = await registerWithPdf(
+      { summary: 'Về việc báo cáo chuyển đổi số' },
+      Buffer.from(await report.bytes()),
+    )
+    const photo = await addFiles('vanthu.sokhcn', id, [{ name: 'anh-hien-truong.png', content: samplePng() }])
+    expect(photo.statusCode, photo.body).toBe(201)
+    await t.app.jobs.start()
+    expect((await textOf('vanthu.sokhcn', id, fileId)).json()).toMatchObject({ state: 'extracted', pages: 2 })
+    expect(await statesOnPage(id)).toEqual([
+      'Đã trích xuất văn bản (2 trang)',
+      'Không trích xuất văn bản (không phải tệp PDF)',
+    ])
   })
 
   it(
@@ -237,6 +269,10 @@ describe('full-text search in attached PDFs', () => {
       const result = (await textOf('vanthu.sokhcn', broken.id, broken.fileId)).json()
       expect(result.state).toBe('failed')
       expect(result.error).toBeTruthy()
+      expect(await statesOnPage(scan.id)).toEqual([
+        expect.stringMatching(/^Bản quét không có lớp chữ \(1 trang\); /),
+      ])
+      expect(await statesOnPage(broken.id)).toEqual([`Không trích xuất được: ${result.error as string}`])
     },
     OCR_TIMEOUT,
   )
@@ -354,6 +390,7 @@ describe('OCR of scanned PDFs', () => {
       })
       expect(folded(text.text)).toContain('sat lo dat')
       expect(text.text).toBe(text.text.normalize('NFC'))
+      expect(await statesOnPage(id)).toEqual(['Đã nhận dạng chữ (OCR) 1 trang'])
 
       // The register page's search, as the clerk types it.
       const visitor = new Visitor(t.app)
@@ -388,6 +425,9 @@ describe('OCR of scanned PDFs', () => {
       )
       expect(await found('vanthu.sokhcn', 'lu quet sat lo')).toContain(id)
       expect(await found('vanthu.sokhcn', 'khan cap nguy hiem')).toEqual([])
+      expect(await statesOnPage(id)).toEqual([
+        'Đã trích xuất văn bản (2 trang); nhận dạng chữ (OCR) 1/2 trang quét: đã đến giới hạn số trang nhận dạng mỗi tệp',
+      ])
     },
     OCR_TIMEOUT,
   )
@@ -436,6 +476,9 @@ describe('with OCR turned off', () => {
           'thông tin văn bản',
       })
       expect((await offFixture.api('vanthu.sokhcn', 'GET', `/documents/${id}`)).statusCode).toBe(200)
+      expect(await statesOnPage(id, off)).toEqual([
+        'Bản quét không có lớp chữ (1 trang); nhận dạng chữ (OCR) không khả dụng trên máy chủ',
+      ])
       const search = async (q: string) =>
         (await offFixture.api('vanthu.sokhcn', 'GET', `/documents?q=${encodeURIComponent(q)}`))
           .json()

@@ -18,6 +18,7 @@ import type { PageContext } from '../../platform/views/context.js'
 import { formatDateTime } from '../../platform/views/format.js'
 import { Layout } from '../../platform/views/layout.js'
 import type { StoredAttachment } from './document-files.js'
+import { fileTextStateLabel } from './document-text.service.js'
 import {
   actionLabel,
   assignmentStatusLabel,
@@ -961,7 +962,10 @@ export function documentsRoutes(
                   <a href={documentPaths.file(d.id, f.id)} safe>
                     {f.fileName}
                   </a>{' '}
-                  <span class="muted" safe>{`(${formatSize(f.size, ctx.lang)})`}</span>
+                  <span class="muted" safe>{`(${formatSize(f.size, ctx.lang)})`}</span>{' '}
+                  <span class="text-state muted" data-state={f.text.state} safe>
+                    {fileTextStateLabel(f.text)}
+                  </span>
                 </li>
               ))}
             </ul>

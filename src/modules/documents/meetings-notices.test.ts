@@ -451,6 +451,108 @@ describe('editing through the pages', () => {
   })
 })
 
+describe('changing the chair', () => {
+  it('hands the chair to another official: invited if not yet, old → new in the history, a change notice to the attendees', async () => {
+    const title = 'Họp rà soát danh mục dữ liệu dùng chung'
+    const created = await api('lanhdao.sokhcn', 'POST', '/meetings', {
+      title,
+      startsAt: '2026-12-02T08:00',
+      endsAt: '2026-12-02T10:00',
+      place: 'Phòng họp số 2, Sở Khoa học và Công nghệ',
+      chairId: users['chuyenvien.sokhcn'],
+      guestUnitIds: [units['phuong-thuc-phan']],
+      attendeeIds: [users['lanhdao.thucphan']],
+      agenda: [{ title: 'Rà soát danh mục dữ liệu dùng chung của tỉnh' }],
+    })
+    expect(created.statusCode, created.body).toBe(201)
+    const id = created.json().id as string
+    const formerChair = created.json().chairName as string
+    const before = await meetingView(id)
+
+    // Only someone the organiser may invite, or invited already, may chair: the ward's specialist is neither.
+    const refused = await patch('lanhdao.sokhcn', id, { chairId: users['chuyenvien.thucphan'] })
+    expect(refused.statusCode).toBe(422)
+    expect(refused.json().error.details.fields).toEqual({ chairId: 'Chọn người chủ trì trong danh sách.' })
+    expect(await meetingView(id)).toEqual(before)
+
+    const changed = await patch('lanhdao.sokhcn', id, {
+      chairId: users['vanthu.sokhcn'],
+      note: 'Đồng chí chủ trì được cử đi công tác tại Hà Nội',
+    })
+    expect(changed.statusCode, changed.body).toBe(200)
+    expect(changed.json()).toMatchObject({
+      meeting: { chairId: users['vanthu.sokhcn'], chairName: 'Triệu Thị Thu' },
+      changes: [{ field: 'chair', before: formerChair, after: 'Triệu Thị Thu' }],
+      attendeesAdded: [{ userId: users['vanthu.sokhcn'], name: 'Triệu Thị Thu' }],
+      attendeesRemoved: [],
+    })
+    const view = await meetingView(id, 'vanthu.sokhcn')
+    // The former chair stays invited; the new one is invited now.
+    expect(view.attendees.map((a: { userId: string }) => a.userId).sort()).toEqual(
+      [users['chuyenvien.sokhcn'], users['lanhdao.thucphan'], users['vanthu.sokhcn']].sort(),
+    )
+    expect(view.history.at(-1)).toMatchObject({
+      action: 'edited',
+      note: 'Đồng chí chủ trì được cử đi công tác tại Hà Nội',
+      changes: [{ field: 'chair', before: formerChair, after: 'Triệu Thị Thu' }],
+    })
+
+    await settled()
+    for (const username of ['chuyenvien.sokhcn', 'lanhdao.thucphan']) {
+      const messages = await messagesTo(id, username)
+      expect(messages.map((m) => m.template)).toEqual(['meeting_invitation', 'meeting_changed'])
+      expect(messages[1]!.subject).toBe(`Thay đổi cuộc họp: ${title}`)
+      expect(messages[1]!.body).toContain(`- Người chủ trì: ${formerChair} → Triệu Thị Thu`)
+      expect(messages[1]!.body).toContain('Chủ trì: Triệu Thị Thu')
+      expect(messages[1]!.body).toContain(
+        'Ghi chú của người tổ chức: Đồng chí chủ trì được cử đi công tác tại Hà Nội',
+      )
+      expect(messages[1]!.body).not.toContain('xác nhận lại')
+    }
+    const [invitation, ...more] = await messagesTo(id, 'vanthu.sokhcn')
+    expect(more).toEqual([])
+    expect(invitation!.template).toBe('meeting_invitation')
+    expect(invitation!.body).toContain('Chủ trì: Triệu Thị Thu')
+    expect(await messagesTo(id, 'lanhdao.sokhcn')).toEqual([])
+
+    // Back to the former chair through the edit form, which shows the chair chosen now.
+    const organiser = new Visitor(t.app)
+    await organiser.login('lanhdao.sokhcn')
+    const form = html(await organiser.get(`/admin/documents/meetings/${id}/edit`))
+    expect(form.querySelector('#chairId option[selected]')?.getAttribute('value')).toBe(
+      users['vanthu.sokhcn'],
+    )
+    const body = new URLSearchParams({
+      _csrf: form.querySelector('input[name="_csrf"]')!.getAttribute('value')!,
+      title,
+      startsAt: '2026-12-02T08:00',
+      endsAt: '2026-12-02T10:00',
+      place: 'Phòng họp số 2, Sở Khoa học và Công nghệ',
+      agenda: 'Rà soát danh mục dữ liệu dùng chung của tỉnh',
+      chairId: users['chuyenvien.sokhcn']!,
+    })
+    for (const option of form.querySelectorAll('#attendeeIds option[selected]'))
+      body.append('attendeeIds', option.getAttribute('value')!)
+    const saved = await organiser.request({
+      method: 'POST',
+      url: `/admin/documents/meetings/${id}/edit`,
+      payload: body.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
+    expect(saved.statusCode, saved.body.slice(0, 300)).toBe(303)
+    const page = html(await organiser.get(`/admin/documents/meetings/${id}`))
+    expect(page.querySelectorAll('#history tr').at(-1)!.text).toContain(
+      `Người chủ trì: Triệu Thị Thu → ${formerChair}`,
+    )
+    expect((await meetingView(id)).meeting.chairId).toBe(users['chuyenvien.sokhcn'])
+    await settled()
+    expect((await messagesTo(id, 'vanthu.sokhcn')).map((m) => m.template)).toEqual([
+      'meeting_invitation',
+      'meeting_changed',
+    ])
+  })
+})
+
 describe('cancelling and closing', () => {
   it('cancels with a reason, which each attendee receives; a cancelled meeting is not edited', async () => {
     const created = await api('lanhdao.sokhcn', 'POST', '/meetings', {

@@ -43,8 +43,10 @@ const MeetingSchema = Type.Object({
 })
 
 const ChangeSchema = Type.Object({
-  field: Type.String({ description: 'title | startsAt | endsAt | place | videoUrl | agenda' }),
-  before: Nullable(Type.String({ description: 'thời gian dạng ISO; nội dung họp nối bằng "; "' })),
+  field: Type.String({ description: 'title | startsAt | endsAt | place | videoUrl | agenda | chair' }),
+  before: Nullable(
+    Type.String({ description: 'thời gian dạng ISO; nội dung họp nối bằng "; "; người chủ trì: họ tên' }),
+  ),
   after: Nullable(Type.String()),
 })
 const PersonSchema = Type.Object({ userId: Type.String(), name: Type.String() })
@@ -199,6 +201,10 @@ export function meetingsApi(meetings: MeetingsService, { secretKey }: Pick<Confi
                   action: Type.String(),
                   actorName: Nullable(Type.String()),
                   note: Nullable(Type.String()),
+                  restricted: Type.Boolean({
+                    description:
+                      'true: tài liệu liên kết của bước này đã thành văn bản mật hoặc khẩn mà người xem không được xem; note chỉ còn "Tài liệu đã được giới hạn quyền xem"',
+                  }),
                   at: Type.String(),
                   changes: Type.Optional(Type.Array(ChangeSchema)),
                   attendeesAdded: Type.Optional(Type.Array(PersonSchema)),
@@ -241,6 +247,7 @@ export function meetingsApi(meetings: MeetingsService, { secretKey }: Pick<Confi
               action: h.action,
               actorName: h.actor_name,
               note: h.note,
+              restricted: h.restricted,
               at: h.at.toISOString(),
               ...(h.action === 'edited'
                 ? {
@@ -269,6 +276,13 @@ export function meetingsApi(meetings: MeetingsService, { secretKey }: Pick<Confi
               startsAt: Type.Optional(Type.String({ maxLength: 40 })),
               endsAt: Type.Optional(Nullable(Type.String({ maxLength: 40 }))),
               place: Type.Optional(Type.String({ maxLength: 300 })),
+              chairId: Type.Optional(
+                Type.String({
+                  maxLength: 40,
+                  description:
+                    'Người chủ trì mới: cán bộ người tổ chức mời được (kể cả đơn vị trong guestUnitIds) hoặc đã được mời; được mời dự họp nếu chưa có trong danh sách',
+                }),
+              ),
               videoUrl: Type.Optional(Nullable(Type.String({ maxLength: 500, description: 'Chỉ https://' }))),
               agenda: Type.Optional(
                 Type.Array(

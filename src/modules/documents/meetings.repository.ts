@@ -134,6 +134,20 @@ export function listMeetingDocuments(q: Queryable, meetingId: string) {
     .execute()
 }
 
+/**
+ * Every registered document ever linked to a meeting (those taken off too: the history still names them),
+ * with whether it is confidential or urgent now.
+ */
+export function linkedDocumentsOf(q: Queryable, meetingId: string) {
+  return t(q)
+    .selectFrom('meeting_documents as m')
+    .innerJoin('documents', 'documents.id', 'm.document_id')
+    .select(['documents.id', 'documents.restricted'])
+    .distinct()
+    .where('m.meeting_id', '=', meetingId)
+    .execute()
+}
+
 /** How many documents a meeting shows (those taken off are not counted). */
 export async function countMeetingDocuments(q: Queryable, meetingId: string) {
   const row = await t(q)

@@ -553,9 +553,11 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
                   <td safe>{meetingActionLabel[h.action] ?? h.action}</td>
                   <td safe>{h.actor_name ?? ''}</td>
                   <td safe>
-                    {h.action === 'edited'
-                      ? [changeText(h.details, ctx), h.note].filter(Boolean).join('. ')
-                      : (h.note ?? '')}
+                    {h.restricted
+                      ? t('restrictedDocument')
+                      : h.action === 'edited'
+                        ? [changeText(h.details, ctx), h.note].filter(Boolean).join('. ')
+                        : (h.note ?? '')}
                   </td>
                 </tr>
               ))}
@@ -624,6 +626,7 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
         startsAt: localInputValue(m.starts_at),
         endsAt: localInputValue(m.ends_at),
         place: m.place,
+        chairId: m.chair_id,
         videoUrl: m.video_url ?? '',
         agenda: view.agenda.map(agendaLine).join('\n'),
       }
@@ -656,8 +659,16 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
               errors={errors}
               people={choosable}
               selected={(id) => chosen.has(id) || id === m.chair_id}
-              attendeesHint={`${t('chair')}: ${m.chair_name}. ${t('chairStays')}`}
-            />
+              attendeesHint={t('chairStays')}
+            >
+              <SelectField
+                name="chairId"
+                label={t('chair')}
+                options={choosable.map((p) => ({ value: p.id, label: p.fullName }))}
+                value={one(values.chairId)}
+                error={errors?.chairId}
+              />
+            </MeetingFields>
             <TextField
               name="note"
               label={t('editNote')}
@@ -689,6 +700,7 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
           startsAt: one(body.startsAt) ?? '',
           endsAt: one(body.endsAt) ?? '',
           place: one(body.place) ?? '',
+          chairId: one(body.chairId) ?? '',
           videoUrl: one(body.videoUrl) ?? '',
           agenda: one(body.agenda) ?? '',
           guestUnitIds: list(body.guestUnitIds),

@@ -36,9 +36,9 @@ export const MeetingNoticeKind = {
 export type MeetingNoticeKind = (typeof MeetingNoticeKind)[keyof typeof MeetingNoticeKind]
 
 /** The fields of a meeting whose change is told to its attendees, each with the former and new value. */
-export const CHANGE_FIELDS = ['title', 'startsAt', 'endsAt', 'place', 'videoUrl', 'agenda'] as const
+export const CHANGE_FIELDS = ['title', 'startsAt', 'endsAt', 'place', 'videoUrl', 'agenda', 'chair'] as const
 export type MeetingChangeField = (typeof CHANGE_FIELDS)[number]
-/** Times as ISO instants, the agenda as its items joined by "; "; null for no value. */
+/** Times as ISO instants, the agenda as its items joined by "; ", the chair by name; null for no value. */
 export type MeetingChange = { field: MeetingChangeField; before: string | null; after: string | null }
 
 declare module '../../platform/events/outbox.js' {
@@ -94,6 +94,9 @@ export const MEETING_FIELDS = [
   'videoUrl',
   'note',
 ]
+
+/** What an attendee who may not read a linked document sees in its place (the history's note, the API). */
+export const RESTRICTED_DOCUMENT_NOTE = 'Tài liệu đã được giới hạn quyền xem'
 
 const MAX_ATTENDEES = 100
 const MAX_AGENDA = 30
@@ -393,22 +396,36 @@ export function createMeetingsService(deps: MeetingsDeps) {
   }
 
   /**
+   * The linked documents of a meeting that the actor may not see: those that have since become confidential
+   * or urgent, unless the documents' own rule lets the actor read them (their unit's leaders, assignees).
+   */
+  async function hiddenDocuments(actor: Actor, meetingId: string) {
+    const restricted = (await repo.linkedDocumentsOf(db, meetingId)).filter((d) => d.restricted)
+    const hidden = new Set<string>()
+    if (restricted.length === 0) return hidden
+    const { scope } = await scopeOf(actor)
+    for (const d of restricted) if (!(await docs.isVisible(db, scope, d.id))) hidden.add(d.id)
+    return hidden
+  }
+
+  /**
    * A meeting with its attendees, agenda, documents and history. A linked document that has since become
-   * confidential or urgent is left out for attendees who may not see it under the documents' own rule.
+   * confidential or urgent is left out for attendees who may not see it under the documents' own rule, and the
+   * history entries naming it (its title holds its number, notation and summary) say only that it is restricted
+   * (`restricted: true`, the note replaced by `RESTRICTED_DOCUMENT_NOTE`).
    */
   async function get(actor: Actor, id: string) {
     const meeting = await visibleMeeting(actor, id)
-    const [attendees, agenda, documents, history] = await Promise.all([
+    const [attendees, agenda, documents, history, hidden] = await Promise.all([
       repo.listAttendees(db, meeting.id),
       repo.listAgenda(db, meeting.id),
       repo.listMeetingDocuments(db, meeting.id),
       repo.listMeetingHistory(db, meeting.id),
+      hiddenDocuments(actor, id),
     ])
-    const scope = documents.some((d) => d.restricted) ? (await scopeOf(actor)).scope : null
     const shown = []
     for (const d of documents) {
-      if (d.document_id && d.restricted && !(scope && (await docs.isVisible(db, scope, d.document_id))))
-        continue
+      if (d.document_id && hidden.has(d.document_id)) continue
       const files = d.document_id ? await docs.listFiles(db, d.document_id) : []
       shown.push({ ...d, files: files.map((f) => ({ id: f.id, fileName: f.file_name, size: f.size })) })
     }
@@ -418,7 +435,12 @@ export function createMeetingsService(deps: MeetingsDeps) {
       attendees,
       agenda,
       documents: shown,
-      history,
+      history: history.map((h) => {
+        const linked = (h.details as { linked?: unknown }).linked
+        return typeof linked === 'string' && hidden.has(linked)
+          ? { ...h, note: RESTRICTED_DOCUMENT_NOTE, restricted: true }
+          : { ...h, restricted: false }
+      }),
       me: attendees.find((a) => a.user_id === actor.userId),
       can: permissions(actor, meeting, attending, clock()),
     }
@@ -745,8 +767,9 @@ export function createMeetingsService(deps: MeetingsDeps) {
   }
 
   /**
-   * The organiser changes a convened meeting: title, time, place, video link, agenda and who is invited (the
-   * chair always stays). Only the fields given change (the API); the form gives them all. Each edit is one
+   * The organiser changes a convened meeting: title, time, place, video link, agenda, the chair (another
+   * official they may invite, or one invited already; invited too if not yet) and who is invited (the chair
+   * always stays). Only the fields given change (the API); the form gives them all. Each edit is one
    * history entry with every change, old → new, and the people added and taken off. The attendees are told:
    * a change notice to those still invited, the invitation to those added, a notice that they are no longer
    * invited to those taken off. When the start moves, earlier answers no longer hold and go back to pending.
@@ -800,20 +823,31 @@ export function createMeetingsService(deps: MeetingsDeps) {
       )
         errors.agenda = 'Mỗi nội dung họp từ 2 đến 500 ký tự; người trình bày tối đa 200 ký tự.'
     }
-    // Who may be invited: the organiser's choices (with the guest units named now) and whoever is invited already.
+    // Who may be invited, or chair: the organiser's choices (with the guest units named now) and whoever is
+    // invited already.
     let invited: Map<string, string> | undefined
-    if (given('attendeeIds')) {
+    /** The chair this edit names, when not the current one. */
+    let chair: { id: string; name: string } | undefined
+    if (given('attendeeIds') || given('chairId')) {
       const guestUnitIds = list(raw.guestUnitIds)
       const { allUnits, people } = await choices(actor, guestUnitIds)
       if (guestUnitIds.some((unitId) => !allUnits.some((u) => u.id === unitId)))
         errors.guestUnitIds = 'Chọn đơn vị được mời trong danh sách đơn vị đang hoạt động.'
       const byId = new Map(people.map((p) => [p.id, p.fullName]))
       for (const a of await repo.listAttendees(db, meeting.id)) byId.set(a.user_id, a.name)
-      const ids = [...new Set([meeting.chair_id, ...list(raw.attendeeIds)])]
-      if (ids.some((userId) => !byId.has(userId)))
-        errors.attendeeIds = 'Chỉ mời được các cán bộ trong danh sách.'
-      else if (ids.length > MAX_ATTENDEES + 1) errors.attendeeIds = `Tối đa ${MAX_ATTENDEES} người dự họp.`
-      invited = new Map(ids.map((userId) => [userId, byId.get(userId) ?? '']))
+      const chairId = text(raw.chairId) || meeting.chair_id
+      if (chairId !== meeting.chair_id) {
+        const name = byId.get(chairId)
+        if (name === undefined) errors.chairId = 'Chọn người chủ trì trong danh sách.'
+        else chair = { id: chairId, name }
+      }
+      if (given('attendeeIds')) {
+        const ids = [...new Set([chair?.id ?? meeting.chair_id, ...list(raw.attendeeIds)])]
+        if (ids.some((userId) => !byId.has(userId)))
+          errors.attendeeIds = 'Chỉ mời được các cán bộ trong danh sách.'
+        else if (ids.length > MAX_ATTENDEES + 1) errors.attendeeIds = `Tối đa ${MAX_ATTENDEES} người dự họp.`
+        invited = new Map(ids.map((userId) => [userId, byId.get(userId) ?? '']))
+      }
     }
     const note = text(raw.note) || null
     if (note && note.length > 1000) errors.note = 'Ghi chú tối đa 1000 ký tự.'
@@ -839,11 +873,20 @@ export function createMeetingsService(deps: MeetingsDeps) {
         const before = (await repo.listAgenda(tx, meeting.id)).map(agendaLine).join('; ')
         compare('agenda', before, agenda.map(agendaLine).join('; '))
       }
+      // Only a chair named in this edit changes it: one changed meanwhile in another tab stays.
+      const newChair = chair && chair.id !== current.chair_id ? chair : undefined
+      if (newChair) changes.push({ field: 'chair', before: current.chair_name, after: newChair.name })
       const attendees = await repo.listAttendees(tx, meeting.id)
-      const added = invited
-        ? [...invited].filter(([userId]) => !attendees.some((a) => a.user_id === userId))
+      // A new chair is invited with the others when the list is not given.
+      const target =
+        invited ??
+        (newChair
+          ? new Map([...attendees.map((a) => [a.user_id, a.name] as const), [newChair.id, newChair.name]])
+          : undefined)
+      const added = target
+        ? [...target].filter(([userId]) => !attendees.some((a) => a.user_id === userId))
         : []
-      const removed = invited ? attendees.filter((a) => !invited.has(a.user_id)) : []
+      const removed = target ? attendees.filter((a) => !target.has(a.user_id)) : []
       if (changes.length === 0 && added.length === 0 && removed.length === 0)
         return { meeting: current, changes, added: [], removed: [] }
 
@@ -854,6 +897,8 @@ export function createMeetingsService(deps: MeetingsDeps) {
         ends_at: endsAt,
         place,
         video_url: videoUrl,
+        chair_id: newChair?.id ?? current.chair_id,
+        chair_name: newChair?.name ?? current.chair_name,
         updated_at: now,
       })
       if (agenda && changes.some((c) => c.field === 'agenda'))
@@ -908,7 +953,7 @@ export function createMeetingsService(deps: MeetingsDeps) {
         },
         now,
       )
-      const stayed = attendees.filter((a) => invited?.has(a.user_id) ?? true).map((a) => a.user_id)
+      const stayed = attendees.filter((a) => target?.has(a.user_id) ?? true).map((a) => a.user_id)
       if (changes.length > 0)
         await notify(tx, actor, updated, MeetingNoticeKind.change, stayed, now, {
           changes,

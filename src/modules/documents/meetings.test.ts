@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, errorSummary, html, multipartBody, Visitor, type TestApp } from '../../../test/app.js'
 import { documentsFixture, OFFICIALS } from '../../../test/documents.js'
@@ -349,5 +350,103 @@ describe('meeting pages', () => {
         .querySelectorAll('#agenda li')
         .map((li) => li.text),
     ).toEqual(['Điểm lại công việc tuần — Văn phòng', 'Kế hoạch tuần sau'])
+  })
+})
+
+describe('a linked document that becomes confidential or urgent after the meeting was given it', () => {
+  it('shows an attendee who may not read it neither its number nor its summary, on the page or in the JSON', async () => {
+    const created = await api(
+      'lanhdao.sokhcn',
+      'POST',
+      '/meetings',
+      meeting({
+        title: 'Họp phương án phòng chống thiên tai',
+        attendeeIds: [users['chuyenvien.sokhcn'], users['lanhdao.thucphan']],
+      }),
+    )
+    expect(created.statusCode, created.body).toBe(201)
+    const id = created.json().id as string
+    const pdf = await samplePdf('Phương án phòng chống thiên tai')
+    const registered = (codeNumber: string, codeNotation: string, summary: string) =>
+      registerIncoming(
+        'vanthu.sokhcn',
+        {
+          codeNumber,
+          codeNotation,
+          issuedOn: '2026-11-20',
+          issuerName: 'Ủy ban nhân dân tỉnh Cao Bằng',
+          typeCode: 'ke-hoach',
+          summary,
+        },
+        [{ name: 'phuong-an.pdf', content: pdf }],
+      )
+    const kept = await registered('2417', 'PA-TTHTH', 'Phương án tích nước hồ Thăng Hen mùa lũ')
+    const taken = await registered('2418', 'PA-DDNL', 'Phương án di dời dân bản Nà Lắc')
+    const link = async (documentId: string) => {
+      const body = multipartBody({ documentId }, [])
+      const response = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/meetings/${id}/documents`,
+        payload: body.payload,
+        headers: { ...as('lanhdao.sokhcn'), 'content-type': body.contentType },
+      })
+      expect(response.statusCode, response.body).toBe(201)
+      return response.json().id as string
+    }
+    await link(kept)
+    const item = await link(taken)
+    expect((await api('lanhdao.sokhcn', 'DELETE', `/meetings/${id}/documents/${item}`)).statusCode).toBe(204)
+
+    const ward = new Visitor(t.app)
+    await ward.login('lanhdao.thucphan')
+    const traces = ['2417/PA-TTHTH', 'PA-TTHTH', 'Thăng Hen', '2418/PA-DDNL', 'PA-DDNL', 'Nà Lắc']
+    // While both are ordinary, the ward's leader reads them through the meeting, history included.
+    const before = html(await ward.get(`/admin/documents/meetings/${id}`))
+    expect(before.querySelector('#meeting-documents')?.text).toContain('2417/PA-TTHTH')
+    expect(before.querySelector('#history')?.text).toContain('Nà Lắc')
+
+    // Then the sender's updates make one secret (mật) and the other urgent (khẩn).
+    await sql`update documents set confidentiality = 'secret' where id = ${kept}`.execute(t.database.db)
+    await sql`update documents set urgency = 'urgent' where id = ${taken}`.execute(t.database.db)
+
+    for (const username of ['lanhdao.thucphan', 'chuyenvien.sokhcn']) {
+      const json = await api(username, 'GET', `/meetings/${id}`)
+      expect(json.statusCode).toBe(200)
+      for (const trace of traces) expect(json.body).not.toContain(trace)
+      expect(json.json().documents).toEqual([])
+      const history = json.json().history as { action: string; note: string | null; restricted: boolean }[]
+      expect(history.filter((h) => h.restricted)).toEqual([
+        expect.objectContaining({ action: 'document_added', note: 'Tài liệu đã được giới hạn quyền xem' }),
+        expect.objectContaining({ action: 'document_added', note: 'Tài liệu đã được giới hạn quyền xem' }),
+        expect.objectContaining({ action: 'document_removed', note: 'Tài liệu đã được giới hạn quyền xem' }),
+      ])
+    }
+    const page = await ward.get(`/admin/documents/meetings/${id}`)
+    expect(page.statusCode).toBe(200)
+    for (const trace of traces) expect(page.body).not.toContain(trace)
+    const doc = html(page)
+    expect(doc.querySelector('#meeting-documents')).toBeNull()
+    expect(
+      doc
+        .querySelectorAll('#history tr')
+        .filter((tr) => tr.text.includes('Tài liệu đã được giới hạn quyền xem')),
+    ).toHaveLength(3)
+
+    // The organiser, a leader of the documents' unit, may read both and still sees them.
+    const leader = await api('lanhdao.sokhcn', 'GET', `/meetings/${id}`)
+    expect(leader.json().documents.map((d: { title: string }) => d.title)).toEqual([
+      '2417/PA-TTHTH: Phương án tích nước hồ Thăng Hen mùa lũ',
+    ])
+    // Its file is served through the meeting to them, not to the ward's leader.
+    const url = leader.json().documents[0].files[0].url as string
+    expect((await t.app.inject({ url, headers: as('lanhdao.sokhcn') })).statusCode).toBe(200)
+    expect((await t.app.inject({ url, headers: as('lanhdao.thucphan') })).statusCode).toBe(404)
+    expect(leader.json().history.filter((h: { restricted: boolean }) => h.restricted)).toEqual([])
+    const organiser = new Visitor(t.app)
+    await organiser.login('lanhdao.sokhcn')
+    const own = html(await organiser.get(`/admin/documents/meetings/${id}`))
+    expect(own.querySelector('#meeting-documents')?.text).toContain('Thăng Hen')
+    expect(own.querySelector('#history')?.text).toContain('2418/PA-DDNL: Phương án di dời dân bản Nà Lắc')
+    expect(own.querySelector('#history')?.text).not.toContain('Tài liệu đã được giới hạn quyền xem')
   })
 })

@@ -84,8 +84,19 @@ export async function stampAndSign(
     doc.setLanguage('vi-VN')
   }
   const signature = { reason: info.reason, location: stamp.place, signerName: info.signerName }
-  if (verifyPdf(draft, []).signed) return Buffer.from(await signer.signAppending(draft, signature, write))
+  if (mayBeSigned(draft)) return Buffer.from(await signer.signAppending(draft, signature, write))
   const doc = await PDFDocument.load(draft, { updateMetadata: false })
   await write(doc)
   return Buffer.from(await signer.sign(doc, signature))
+}
+
+/**
+ * Whether a draft may carry a signature. A signature dictionary's /ByteRange is always written in clear: it holds
+ * file offsets, so it is never in a compressed object stream. The draft's signatures were checked in full at upload
+ * (`checkDraftPdf`); here it only matters whether rewriting the file would break one. A false alarm (the word in an
+ * uncompressed string) only means the stamp and signature are appended as an incremental update instead, which is
+ * as valid.
+ */
+export function mayBeSigned(pdf: Uint8Array): boolean {
+  return Buffer.from(pdf.buffer, pdf.byteOffset, pdf.byteLength).includes('/ByteRange', 0, 'latin1')
 }

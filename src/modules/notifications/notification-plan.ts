@@ -192,6 +192,7 @@ const MEETING_FIELD_LABELS: Record<string, string> = {
   place: 'Địa điểm',
   videoUrl: 'Đường dẫn họp trực tuyến',
   agenda: 'Nội dung họp',
+  chair: 'Người chủ trì',
 }
 
 /** "08:00 đến 11:00 ngày 30/11/2026", or two whole times when the meeting runs over a day. */
