@@ -53,6 +53,8 @@ export const messages = defineMessages(
     applyIntro:
       'Đăng nhập bằng tài khoản công dân, kê khai theo từng bước và nhận mã hồ sơ ngay khi nộp. Thông tin đã nhập được lưu lại.',
     applyStart: 'Bắt đầu nộp hồ sơ',
+    applyNotForOfficials:
+      'Bạn đang đăng nhập bằng tài khoản cán bộ: cán bộ tiếp nhận hồ sơ tại quầy, không nộp trực tuyến. Công dân và tổ chức nộp bằng tài khoản của mình.',
     applyAtCounter: 'Thủ tục này nộp trực tiếp tại Bộ phận Một cửa của đơn vị thực hiện.',
     back: 'Quay lại danh sách thủ tục',
     yes: 'Có',
@@ -110,6 +112,8 @@ export const messages = defineMessages(
     applyIntro:
       'Sign in with a citizen account, answer step by step, and get your dossier code as soon as you submit. Your answers are saved.',
     applyStart: 'Start your application',
+    applyNotForOfficials:
+      'You are signed in as an official: officials record dossiers at the counter and do not apply online. Citizens and organisations apply with their own accounts.',
     applyAtCounter: 'This procedure is done in person at the one-stop desk of the performing unit.',
     back: 'Back to the list of procedures',
     yes: 'Yes',

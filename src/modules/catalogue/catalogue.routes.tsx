@@ -293,6 +293,10 @@ export function catalogueRoutes(catalogue: CatalogueService, organisation: Organ
           <h2 safe>{t('applyOnline')}</h2>
           {procedure.onlineLevel === 'none' ? (
             <p safe>{t('applyAtCounter')}</p>
+          ) : request.actor?.kind === 'official' ? (
+            <p class="notice" safe>
+              {t('applyNotForOfficials')}
+            </p>
           ) : (
             <>
               <p safe>{t('applyIntro')}</p>

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { authorize, UnauthenticatedError, type Actor } from '../../platform/auth/actor.js'
+import { authorize, can, UnauthenticatedError, type Actor } from '../../platform/auth/actor.js'
 import { Permission } from '../../platform/auth/roles.js'
 import type { Config } from '../../platform/config.js'
 import { AppError, ValidationError, type FieldErrors } from '../../platform/http/errors.js'
@@ -95,16 +95,24 @@ export function outgoingRoutes(
         <Layout ctx={ctx} title={t('listTitle')} wide>
           <h1 safe>{t('listTitle')}</h1>
           <ul class="cards">
-            <li>
-              <a href={outgoingPaths.create} safe>
-                {t('newDraft')}
-              </a>
-            </li>
-            <li>
-              <a href={outgoingPaths.register} safe>
-                {t('registerTitle')}
-              </a>
-            </li>
+            {can(actor, Permission.documentsProcess) ? (
+              <li>
+                <a href={outgoingPaths.create} safe>
+                  {t('newDraft')}
+                </a>
+              </li>
+            ) : (
+              ''
+            )}
+            {can(actor, Permission.documentsIssue) || can(actor, Permission.documentsApprove) ? (
+              <li>
+                <a href={outgoingPaths.register} safe>
+                  {t('registerTitle')}
+                </a>
+              </li>
+            ) : (
+              ''
+            )}
           </ul>
           <p class="tabs">
             {link('pending', 'boxPending')} · {link('mine', 'boxMine')} · {link('all', 'boxAll')}
