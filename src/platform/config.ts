@@ -70,6 +70,11 @@ export type Config = Readonly<{
   /** Refuse edXML packages and status messages that carry no XML signature (most agencies do not sign yet). */
   edxmlRequireSignature: boolean
   /**
+   * Refuse signed edXML messages whose certificate does not chain to a CA the platform trusts (the one trust list
+   * of `SIGNING_DIR/trusted/*.pem`, as for signed PDFs).
+   */
+  edxmlRequireTrustedSigner: boolean
+  /**
    * OCR of scanned PDF pages (no text layer) with Tesseract's Vietnamese data, for search. On by default; where
    * Tesseract or its `vie` data is not installed, files say OCR is unavailable (not a failure).
    */
@@ -329,6 +334,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     documentReminderScanMs: int('DOCUMENT_REMINDER_SCAN_MS', 15 * 60_000, 100, 24 * 60 * 60_000),
     documentExchangeRetryMs: int('DOCUMENT_EXCHANGE_RETRY_MS', 5 * 60_000, 100, 24 * 60 * 60_000),
     edxmlRequireSignature: bool('EDXML_REQUIRE_SIGNATURE', false),
+    edxmlRequireTrustedSigner: bool('EDXML_REQUIRE_TRUSTED_SIGNER', false),
     documentOcr: bool('DOCUMENT_OCR', true),
     documentOcrMaxPages: int('DOCUMENT_OCR_MAX_PAGES', 20, 1, 500),
     lgspBreakerFailures: int('LGSP_BREAKER_FAILURES', 5, 1, 1000),

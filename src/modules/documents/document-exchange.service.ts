@@ -311,7 +311,7 @@ export function createDocumentExchange(deps: ExchangeDeps) {
    */
   async function receivePackage(authorization: string | undefined, xml: string, ctx: AuditContext) {
     const { client, agency } = await caller(authorization)
-    const parsed = documents.readEnvelope(xml)
+    const parsed = await documents.readEnvelope(xml)
     if (!parsed.ok) throw new MalformedMessageError(parsed.problems, 'Gói tin edXML')
     const pkg = parsed.package
     const d = pkg.document
@@ -379,7 +379,7 @@ export function createDocumentExchange(deps: ExchangeDeps) {
    */
   async function receiveStatus(authorization: string | undefined, xml: string, ctx: AuditContext) {
     const { client, agency } = await caller(authorization)
-    const parsed = documents.readStatusMessage(xml)
+    const parsed = await documents.readStatusMessage(xml)
     if (!parsed.ok) throw new MalformedMessageError(parsed.problems, 'Thông báo trạng thái edXML')
     const s = parsed.status
     if (s.from.organId !== agency.code) wrongSender(s.from.organId, agency, client.clientId)

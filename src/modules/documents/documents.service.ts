@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import { randomUUID } from 'node:crypto'
+import { randomUUID, X509Certificate } from 'node:crypto'
 import { appendAudit, type AuditContext } from '../../platform/audit/audit.js'
 import { authorize, can, ForbiddenError, type Actor } from '../../platform/auth/actor.js'
 import { Permission } from '../../platform/auth/roles.js'
@@ -60,6 +60,7 @@ import {
   readSignedEnvelope,
   readSignedStatusMessage,
   type EdxmlSignature,
+  type SignaturePolicy,
 } from './edxml-signature.js'
 import {
   buildEnvelope,
@@ -142,7 +143,13 @@ export function createDocumentsService(deps: DocumentsDeps) {
   )
   const closing = calendar.rules.officeHours.at(-1)?.end ?? '17:00'
   const signer = edxmlSigner(deps.signing)
-  const signaturePolicy = () => ({ requireSignature: deps.config.edxmlRequireSignature, now: clock() })
+  /** How received edXML signatures are judged; the trust list is read each time, so a CA added counts at once. */
+  const signaturePolicy = async (): Promise<SignaturePolicy> => ({
+    requireSignature: deps.config.edxmlRequireSignature,
+    requireTrustedSigner: deps.config.edxmlRequireTrustedSigner,
+    anchors: (await deps.signing.trustAnchors()).map((pem) => new X509Certificate(pem)),
+    now: clock(),
+  })
 
   /** The actor's units for each kind of access; every list and check is scoped by it. */
   async function scopeOf(actor: Actor) {
@@ -509,7 +516,7 @@ export function createDocumentsService(deps: DocumentsDeps) {
     const unit = unitId ? (await organisation.findUnitsByIds([unitId]))[0] : undefined
     if (!unit) throw new ValidationError({ unitId: 'Chọn đơn vị nhận văn bản.' })
     authorize(actor, Permission.documentsRegister, unit)
-    const parsed = readSignedEnvelope(input.xml, signaturePolicy())
+    const parsed = readSignedEnvelope(input.xml, await signaturePolicy())
     if (!parsed.ok) return refuseEdxml(parsed.problems)
     return receiveEdxml(actor, ctx, unit, parsed.package, {
       request: packageKey(input.xml),
@@ -521,8 +528,8 @@ export function createDocumentsService(deps: DocumentsDeps) {
    * A package or a status message as read from an agency (`document-exchange.service.ts`): the envelope's
    * problems listed, a broken signature (or none, when EDXML_REQUIRE_SIGNATURE is set) refused with 422.
    */
-  const readEnvelope = (xml: string) => readSignedEnvelope(xml, signaturePolicy())
-  const readStatusMessage = (xml: string) => readSignedStatusMessage(xml, signaturePolicy())
+  const readEnvelope = async (xml: string) => readSignedEnvelope(xml, await signaturePolicy())
+  const readStatusMessage = async (xml: string) => readSignedStatusMessage(xml, await signaturePolicy())
 
   /** A status message as it leaves for the sender: signed with the key of the unit that received the document. */
   async function signStatusMessage(xml: string, unitId: string | undefined) {

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { X509Certificate } from 'node:crypto'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
@@ -11,9 +12,11 @@ import { ValidationError } from '../../platform/http/errors.js'
 import { SigningKeys, TEST_CA_NAME, type Seal } from '../../platform/signing/index.js'
 import {
   checkEdxmlSignature,
+  chainsToAnchor,
   readSignedEnvelope,
   readSignedStatusMessage,
   signEdxml,
+  type SignaturePolicy,
 } from './edxml-signature.js'
 import { buildEnvelope, buildStatusMessage, emptyOrgan, parseEnvelope, type EdxmlPackage } from './edxml.js'
 
@@ -29,6 +32,9 @@ const DONGTHAP = '000.00.00.H20'
 const CHANGED = 'Nội dung gói tin đã bị thay đổi sau khi ký: chữ ký số không còn khớp với nội dung.'
 const OTHER_KEY =
   'Chữ ký số không khớp với chứng thư số kèm theo: gói tin không được ký bằng khóa của chứng thư này.'
+const UNTRUSTED_NOTE =
+  'Lưu ý: chứng thư không do tổ chức chứng thực nào trong danh sách tin cậy của nền tảng cấp; chữ ký chỉ chứng minh gói tin không bị sửa, chưa xác định được cơ quan ký.'
+const TRUSTED_NOTE = 'Chứng thư do tổ chức chứng thực được nền tảng tin cậy cấp.'
 const UNSIGNED =
   'Gói tin chưa được ký số. Nền tảng chỉ nhận gói tin edXML có chữ ký số XML (XMLDSig) hợp lệ của cơ quan gửi.'
 
@@ -68,6 +74,15 @@ const changeAttachmentByte = (xml: string) =>
     (_, c: string) => `<ContentTransferEncoded>${c === 'J' ? 'K' : 'J'}`,
   )
 
+/** How a unit judges received signatures: here with no trusted CA unless given. */
+const policy = (requireSignature: boolean, more: Partial<SignaturePolicy> = {}): SignaturePolicy => ({
+  requireSignature,
+  requireTrustedSigner: false,
+  anchors: [],
+  now: NOW,
+  ...more,
+})
+
 const problemOf = (xml: string) => {
   const check = checkEdxmlSignature(xml, NOW)
   if (check.ok) throw new Error('expected a refusal')
@@ -87,7 +102,7 @@ describe('XML signature of an edXML message', () => {
     expect(signed).toContain('<CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>')
     expect(signed).toContain(`<X509Certificate>${certificateBase64(vpcpSeal)}</X509Certificate>`)
 
-    const read = readSignedEnvelope(signed, { requireSignature: true, now: NOW })
+    const read = readSignedEnvelope(signed, policy(true))
     if (!read.ok) throw new Error(read.problems.join(' '))
     const plain = parseEnvelope(xml)
     if (!plain.ok) throw new Error(plain.problems.join(' '))
@@ -103,10 +118,45 @@ describe('XML signature of an edXML message', () => {
       notAfter: expect.any(String),
       validAtReceipt: true,
       algorithm: 'RSA-SHA256',
+      trusted: false,
     })
     // Long after the certificate's five years, the signature still checks out but is marked out of validity.
     const later = checkEdxmlSignature(signed, new Date('2040-01-01T00:00:00Z'))
     expect(later.ok && later.signature.signed && later.signature.validAtReceipt).toBe(false)
+  })
+
+  it('trusts a certificate only when it chains to a trusted CA that was in force', async () => {
+    const signed = signEdxml(envelope(), vpcpSeal)
+    const [caPem] = await agencies.trustAnchors()
+    const ca = new X509Certificate(caPem!)
+    const trustedWith = (anchors: X509Certificate[], at = NOW) => {
+      const check = checkEdxmlSignature(signed, at, anchors)
+      return check.ok && check.signature.signed ? check.signature.trusted : 'refused'
+    }
+    expect(trustedWith([])).toBe(false)
+    expect(trustedWith([ca])).toBe(true)
+    // The platform's own trial CA did not issue it.
+    const [ownCa] = await new SigningKeys({
+      dir: join(keysDir, 'platform'),
+      passphrase: 'test',
+      generateTestCertificates: true,
+    }).trustAnchors()
+    expect(trustedWith([new X509Certificate(ownCa!)])).toBe(false)
+    // Out of the certificate's validity, the chain does not hold.
+    expect(trustedWith([ca], new Date('2040-01-01T00:00:00Z'))).toBe(false)
+    // The leaf listed as trusted itself, and a chain through a CA certificate carried in KeyInfo.
+    const leaf = new X509Certificate(vpcpSeal.certificatePem)
+    expect(chainsToAnchor(leaf, [], [leaf], NOW)).toBe(true)
+    expect(chainsToAnchor(leaf, [ca], [], NOW)).toBe(false)
+    // A certificate that is not a CA cannot vouch for another.
+    expect(chainsToAnchor(leaf, [], [new X509Certificate(dongthapSeal.certificatePem)], NOW)).toBe(false)
+  })
+
+  it('refuses a signer no trusted CA vouches for when trusted signers are required', () => {
+    const signed = signEdxml(envelope(), vpcpSeal)
+    expect(() => readSignedEnvelope(signed, policy(false, { requireTrustedSigner: true }))).toThrow(
+      `Chứng thư số của người ký (CN=Văn phòng Chính phủ, O=${VPCP}) không do tổ chức chứng thực được nền tảng tin cậy cấp`,
+    )
   })
 
   it('refuses a package changed after signing: its subject, or one byte of its attachment', () => {
@@ -117,7 +167,7 @@ describe('XML signature of an edXML message', () => {
     const attachment = changeAttachmentByte(signed)
     expect(attachment).not.toBe(signed)
     expect(problemOf(attachment)).toBe(CHANGED)
-    expect(() => readSignedEnvelope(subject, { requireSignature: false, now: NOW })).toThrow(
+    expect(() => readSignedEnvelope(subject, policy(false))).toThrow(
       `Gói tin edXML không được tiếp nhận: ${CHANGED}`,
     )
   })
@@ -151,11 +201,11 @@ describe('XML signature of an edXML message', () => {
   })
 
   it('takes an unsigned package as unsigned, and refuses it when signatures are required', () => {
-    const read = readSignedEnvelope(envelope(), { requireSignature: false, now: NOW })
+    const read = readSignedEnvelope(envelope(), policy(false))
     expect(read.ok && read.signature).toEqual({ signed: false })
     let refusal: unknown
     try {
-      readSignedEnvelope(envelope(), { requireSignature: true, now: NOW })
+      readSignedEnvelope(envelope(), policy(true))
     } catch (error) {
       refusal = error
     }
@@ -165,7 +215,7 @@ describe('XML signature of an edXML message', () => {
     // The envelope's own problems are still listed first, signed or not.
     const broken = readSignedEnvelope(
       signEdxml(envelope().replace(/<edXML:Subject>[^<]*<\/edXML:Subject>/, ''), vpcpSeal),
-      { requireSignature: true, now: NOW },
+      policy(true),
     )
     expect(broken).toEqual({ ok: false, problems: ['Thiếu MessageHeader/Subject (trích yếu).'] })
   })
@@ -185,13 +235,10 @@ describe('XML signature of an edXML message', () => {
       staff: { department: 'Văn thư', name: 'Lê Văn An', email: '' },
     })
     const signed = signEdxml(status, vpcpSeal)
-    const read = readSignedStatusMessage(signed, { requireSignature: true, now: NOW })
+    const read = readSignedStatusMessage(signed, policy(true))
     expect(read.ok && [read.status.code, read.signature.signed]).toEqual(['03', true])
     expect(() =>
-      readSignedStatusMessage(signed.replace('Đã tiếp nhận', 'Hoàn thành'), {
-        requireSignature: false,
-        now: NOW,
-      }),
+      readSignedStatusMessage(signed.replace('Đã tiếp nhận', 'Hoàn thành'), policy(false)),
     ).toThrow(`Thông báo trạng thái edXML không được tiếp nhận: ${CHANGED}`)
   })
 })
@@ -263,7 +310,7 @@ describe('signed packages received by a unit', () => {
     expect(document.files).toHaveLength(1)
     expect(await signatureOnPage(clerk, id)).toMatch(
       new RegExp(
-        `^Chữ ký số hợp lệ: CN=Văn phòng Chính phủ, O=${VPCP.replace(/\./g, '\\.')}; chứng thư do ${TEST_CA_NAME} cấp, hiệu lực từ \\d{2}/\\d{2}/\\d{4} đến \\d{2}/\\d{2}/\\d{4}\\.$`,
+        `^Chữ ký số hợp lệ: CN=Văn phòng Chính phủ, O=${VPCP.replace(/\./g, '\\.')}; chứng thư do ${TEST_CA_NAME} cấp, hiệu lực từ \\d{2}/\\d{2}/\\d{4} đến \\d{2}/\\d{2}/\\d{4}\\. ${UNTRUSTED_NOTE}$`,
       ),
     )
   }, 60_000)
@@ -326,6 +373,22 @@ describe('signed packages received by a unit', () => {
     expect(await signatureOnPage(clerk, paper)).toBeNull()
   }, 60_000)
 
+  it("trusts a sender's certificate once an administrator adds its CA to the platform's trust list", async () => {
+    const trustedDir = join(t.config.signingDir, 'trusted')
+    const [caPem] = await agencies.trustAnchors()
+    mkdirSync(trustedDir, { recursive: true })
+    writeFileSync(join(trustedDir, 'ca-van-phong-chinh-phu.pem'), caPem!)
+    try {
+      const xml = signEdxml(envelope({ codeNumber: '106', subject: 'V/v CA được tin cậy' }), vpcpSeal)
+      const imported = await importXml(t, fx.tokens['vanthu.thucphan']!, xml)
+      expect(imported.statusCode, imported.body).toBe(201)
+      expect(imported.json().edxmlSignature).toMatchObject({ signed: true, trusted: true })
+      expect(await signatureOnPage(clerk, imported.json().id as string)).toContain(TRUSTED_NOTE)
+    } finally {
+      rmSync(join(trustedDir, 'ca-van-phong-chinh-phu.pem'))
+    }
+  }, 60_000)
+
   it('signs an outgoing document’s package with the unit’s certificate; imported, it is the same document', async () => {
     const id = await fx.draftOutgoing(
       {
@@ -362,7 +425,12 @@ describe('signed packages received by a unit', () => {
       typeCode: 'cong-van',
       summary: 'V/v thử chữ ký số gói tin edXML',
       signerPosition: 'Giám đốc',
-      edxmlSignature: { signed: true, subject: `CN=${unitNames['so-khcn']}, O=${AGENCY.skhcn}` },
+      // Signed under the platform's own CA: trusted.
+      edxmlSignature: {
+        signed: true,
+        subject: `CN=${unitNames['so-khcn']}, O=${AGENCY.skhcn}`,
+        trusted: true,
+      },
     })
     expect(landed.files.map((f: { sha256: string }) => f.sha256)).toEqual([issued.signedSha256])
   }, 120_000)
@@ -479,7 +547,7 @@ describe('over the LGSP', () => {
     const documentId = `${VPCP},2026/11/20,203/VPCP-TTĐT`
     await expect.poll(() => pushedStatuses(documentId).map((s) => s.statusCode), poll).toEqual(['01', '03'])
     for (const status of pushedStatuses(documentId)) {
-      const read = readSignedStatusMessage(status.edxml, { requireSignature: true, now: new Date() })
+      const read = readSignedStatusMessage(status.edxml, { ...policy(true), now: new Date() })
       if (!read.ok) throw new Error(read.problems.join(' '))
       expect(read.status.responseFor.documentId).toBe(documentId)
       expect(read.signature).toMatchObject({
@@ -516,12 +584,14 @@ describe('over the LGSP', () => {
   }, 60_000)
 })
 
-describe('EDXML_REQUIRE_SIGNATURE=true', () => {
+describe('EDXML_REQUIRE_SIGNATURE=true and EDXML_REQUIRE_TRUSTED_SIGNER=true', () => {
   let strict: TestApp
   let token: string
 
   beforeAll(async () => {
-    strict = await createTestApp({ env: { EDXML_REQUIRE_SIGNATURE: 'true' } })
+    strict = await createTestApp({
+      env: { EDXML_REQUIRE_SIGNATURE: 'true', EDXML_REQUIRE_TRUSTED_SIGNER: 'true' },
+    })
     token = await apiToken(strict, 'vanthu.thucphan')
   }, 180_000)
 
@@ -529,7 +599,7 @@ describe('EDXML_REQUIRE_SIGNATURE=true', () => {
     await strict?.close()
   })
 
-  it('refuses an unsigned package through the API and the page, and takes a signed one', async () => {
+  it('refuses an unsigned package and one from an untrusted signer, through the API and the page, and takes a trusted one', async () => {
     expect(strict.config.edxmlRequireSignature).toBe(true)
     const before = await counts(strict)
     const unsigned = envelope({ codeNumber: '301' })
@@ -546,8 +616,20 @@ describe('EDXML_REQUIRE_SIGNATURE=true', () => {
     expect(errorSummary(page)).toEqual([UNSIGNED])
     expect(await counts(strict)).toEqual(before)
 
+    // Signed, but by a certificate no trusted CA issued: refused too, and nothing kept.
+    const untrusted = await importXml(strict, token, signEdxml(unsigned, vpcpSeal))
+    expect(untrusted.statusCode).toBe(422)
+    expect(untrusted.json().error.message).toContain(
+      `Chứng thư số của người ký (CN=Văn phòng Chính phủ, O=${VPCP}) không do tổ chức chứng thực được nền tảng tin cậy cấp`,
+    )
+    expect(await counts(strict)).toEqual(before)
+
+    // The Government Office's CA added to the trust list: taken.
+    const trustedDir = join(strict.config.signingDir, 'trusted')
+    mkdirSync(trustedDir, { recursive: true })
+    writeFileSync(join(trustedDir, 'ca-van-phong-chinh-phu.pem'), (await agencies.trustAnchors())[0]!)
     const signed = await importXml(strict, token, signEdxml(unsigned, vpcpSeal))
     expect(signed.statusCode, signed.body).toBe(201)
-    expect(signed.json().edxmlSignature).toMatchObject({ signed: true })
+    expect(signed.json().edxmlSignature).toMatchObject({ signed: true, trusted: true })
   }, 60_000)
 })

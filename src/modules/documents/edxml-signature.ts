@@ -51,6 +51,12 @@ export type EdxmlSignature =
       /** The certificate was within its validity when the message arrived. */
       validAtReceipt: boolean
       algorithm: string
+      /**
+       * The certificate chains (through the certificates the signature carries) to a CA the platform trusts
+       * (`SigningKeys.trustAnchors()`: `SIGNING_DIR/trusted/*.pem`, and the trial CA in trial mode). Absent on
+       * messages received before the platform checked it.
+       */
+      trusted?: boolean
     }
 
 /** Thrown when a unit's key cannot make an XML signature of the kind edXML partners read (RSA-SHA256). */
@@ -162,7 +168,11 @@ const algorithmOf = (element: Element | undefined) => element?.getAttribute('Alg
  * details and the canonical text the signature covers (`signedXml`), which is what must be read. Anything
  * else: the problem, in Vietnamese.
  */
-export function checkEdxmlSignature(xml: string, at: Date): Checked {
+export function checkEdxmlSignature(
+  xml: string,
+  at: Date,
+  anchors: readonly X509Certificate[] = [],
+): Checked {
   let root: Element | null
   try {
     root = new DOMParser({ onError: onErrorStopParsing }).parseFromString(
@@ -216,9 +226,9 @@ export function checkEdxmlSignature(xml: string, at: Date): Checked {
     return refused('Chữ ký số dùng hàm băm không được chấp nhận; dùng SHA-256.')
   }
   const keyInfo = childElements(node, 'KeyInfo')[0]
-  const x509 = keyInfo
-    ? Array.from(keyInfo.getElementsByTagNameNS(XMLDSIG_NS, 'X509Certificate'))[0]
-    : undefined
+  const [x509, ...carried] = keyInfo
+    ? Array.from(keyInfo.getElementsByTagNameNS(XMLDSIG_NS, 'X509Certificate'))
+    : []
   const base64 = (x509?.textContent ?? '').replace(/\s+/g, '')
   if (!base64)
     return refused('Chữ ký số không kèm chứng thư số của người ký (KeyInfo/X509Data/X509Certificate).')
@@ -267,14 +277,62 @@ export function checkEdxmlSignature(xml: string, at: Date): Checked {
       notAfter: notAfter.toISOString(),
       validAtReceipt: notBefore <= at && at <= notAfter,
       algorithm: SIGNATURE_METHODS[method],
+      trusted: chainsToAnchor(certificate, readCertificates(carried), anchors, at),
     },
     signedXml,
   }
 }
 
+/** The further certificates KeyInfo carries (intermediate CAs); unreadable ones are left out. */
+function readCertificates(elements: Element[]): X509Certificate[] {
+  const read: X509Certificate[] = []
+  for (const element of elements.slice(0, 5)) {
+    try {
+      read.push(new X509Certificate(Buffer.from((element.textContent ?? '').replace(/\s+/g, ''), 'base64')))
+    } catch {
+      // Not a certificate: it cannot help the chain.
+    }
+  }
+  return read
+}
+
+const inForce = (certificate: X509Certificate, at: Date) =>
+  new Date(certificate.validFrom) <= at && at <= new Date(certificate.validTo)
+
+/** `issuer` is a CA certificate that issued and signed `certificate`. */
+const issued = (certificate: X509Certificate, issuer: X509Certificate) =>
+  issuer.ca && certificate.checkIssued(issuer) && certificate.verify(issuer.publicKey)
+
+/**
+ * Whether `leaf` leads, through CA certificates among `carried`, to one of `anchors`, every certificate on the
+ * way in force at `at`. Revocation (CRL/OCSP) is not checked, as for PDF signatures.
+ */
+export function chainsToAnchor(
+  leaf: X509Certificate,
+  carried: readonly X509Certificate[],
+  anchors: readonly X509Certificate[],
+  at: Date,
+): boolean {
+  let current = leaf
+  for (let depth = 0; depth < 6; depth++) {
+    if (!inForce(current, at)) return false
+    if (anchors.some((anchor) => anchor.fingerprint256 === current.fingerprint256)) return true
+    const anchor = anchors.find((candidate) => issued(current, candidate))
+    if (anchor) return inForce(anchor, at)
+    const next = carried.find((candidate) => candidate !== current && issued(current, candidate))
+    if (!next) return false
+    current = next
+  }
+  return false
+}
+
 export type SignaturePolicy = {
   /** EDXML_REQUIRE_SIGNATURE: refuse messages without a signature. */
   requireSignature: boolean
+  /** The CAs whose certificates are trusted (`SigningKeys.trustAnchors()`, the same list as for PDFs). */
+  anchors: readonly X509Certificate[]
+  /** EDXML_REQUIRE_TRUSTED_SIGNER: refuse signed messages whose certificate chains to none of them. */
+  requireTrustedSigner: boolean
   now: Date
 }
 
@@ -284,8 +342,14 @@ function refuse(what: string, problem: string): never {
 }
 
 function checked(xml: string, policy: SignaturePolicy, what: string) {
-  const check = checkEdxmlSignature(xml, policy.now)
+  const check = checkEdxmlSignature(xml, policy.now, policy.anchors)
   if (!check.ok) return refuse(what, check.problem)
+  if (check.signature.signed && !check.signature.trusted && policy.requireTrustedSigner) {
+    refuse(
+      what,
+      `Chứng thư số của người ký (${check.signature.subject}) không do tổ chức chứng thực được nền tảng tin cậy cấp, hoặc đã hết hiệu lực. Quản trị viên thêm chứng thư CA của cơ quan gửi vào thư mục SIGNING_DIR/trusted.`,
+    )
+  }
   if (!check.signature.signed && policy.requireSignature) {
     refuse(
       what,
@@ -344,6 +408,12 @@ export const EdxmlSignatureSchema = Type.Union(
       notAfter: Type.String(),
       validAtReceipt: Type.Boolean({ description: 'Chứng thư còn hiệu lực khi nhận gói tin' }),
       algorithm: Type.String(),
+      trusted: Type.Optional(
+        Type.Boolean({
+          description:
+            'Chứng thư dẫn tới một CA được tin cậy (các tệp .pem trong SIGNING_DIR/trusted, như khi kiểm tra PDF ký số); không có ở văn bản nhận trước khi nền tảng kiểm tra',
+        }),
+      ),
     }),
     Type.Null(),
   ],
@@ -367,6 +437,9 @@ const messages = defineMessages(
     unsigned: 'Không có chữ ký số (cơ quan gửi không ký gói tin).',
     signed: 'Chữ ký số hợp lệ: {subject}; chứng thư do {issuer} cấp, hiệu lực từ {from} đến {to}.',
     outOfValidity: 'Chứng thư không còn (hoặc chưa có) hiệu lực khi nhận gói tin.',
+    trusted: 'Chứng thư do tổ chức chứng thực được nền tảng tin cậy cấp.',
+    untrusted:
+      'Lưu ý: chứng thư không do tổ chức chứng thực nào trong danh sách tin cậy của nền tảng cấp; chữ ký chỉ chứng minh gói tin không bị sửa, chưa xác định được cơ quan ký.',
     unknownIssuer: '(không rõ)',
   },
   {
@@ -374,6 +447,9 @@ const messages = defineMessages(
     unsigned: 'Not signed (the sender did not sign the package).',
     signed: 'Valid signature: {subject}; certificate issued by {issuer}, valid from {from} to {to}.',
     outOfValidity: 'The certificate was not valid when the package arrived.',
+    trusted: 'The certificate was issued by a certification authority the platform trusts.',
+    untrusted:
+      'Note: the certificate was not issued by any certification authority the platform trusts; the signature proves the package was not changed, not who signed it.',
     unknownIssuer: '(unknown)',
   },
 )
@@ -390,5 +466,8 @@ export function signatureRow(extra: Kept, lang: Lang): { label: string; text: st
     from: formatDay(signature.notBefore.slice(0, 10), lang),
     to: formatDay(signature.notAfter.slice(0, 10), lang),
   })
-  return { label: t('label'), text: signature.validAtReceipt ? text : `${text} ${t('outOfValidity')}` }
+  const parts = [text]
+  if (!signature.validAtReceipt) parts.push(t('outOfValidity'))
+  if (signature.trusted !== undefined) parts.push(t(signature.trusted ? 'trusted' : 'untrusted'))
+  return { label: t('label'), text: parts.join(' ') }
 }
