@@ -10,6 +10,7 @@ export const meetingPaths = {
   minutes: (id: string) => `/admin/documents/meetings/${id}/minutes`,
   cancel: (id: string) => `/admin/documents/meetings/${id}/cancel`,
   edit: (id: string) => `/admin/documents/meetings/${id}/edit`,
+  calendar: (id: string) => `/admin/documents/meetings/${id}/calendar.ics`,
   removeDocument: (id: string, itemId: string) =>
     `/admin/documents/meetings/${id}/documents/${itemId}/remove`,
 }

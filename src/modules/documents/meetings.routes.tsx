@@ -20,6 +20,7 @@ import { formatDateTime } from '../../platform/views/format.js'
 import { Layout } from '../../platform/views/layout.js'
 import type { StoredAttachment } from './document-files.js'
 import { sendFile, TextArea } from './documents.view.js'
+import { meetingCalendar } from './meetings-calendar.js'
 import { meetingMessages, type MeetingKey } from './meetings.locales.js'
 import { meetingPaths } from './meetings.paths.js'
 import { agendaLine, localInputValue, meetingActionLabel, type MeetingsService } from './meetings.service.js'
@@ -360,6 +361,11 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
             {row(t('status'), t(`status_${m.status}` as MeetingKey))}
             {m.status === 'cancelled' ? row(t('cancelReason'), m.cancel_reason ?? '') : ''}
           </dl>
+          <p>
+            <a href={meetingPaths.calendar(m.id)} id="calendar" safe>
+              {t('addToCalendar')}
+            </a>
+          </p>
           {view.can.edit ? (
             <p>
               <a href={meetingPaths.edit(m.id)} id="edit" safe>
@@ -571,6 +577,39 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
     app.get('/admin/documents/meetings/:id', async (request, reply) =>
       renderMeeting(request, reply, (request.params as Params).id),
     )
+
+    // The meeting for the official's own calendar: the same visibility as its page.
+    app.get('/admin/documents/meetings/:id/calendar.ics', async (request, reply) => {
+      const actor = requireOfficial(request)
+      const view = await meetings.get(actor, (request.params as Params).id)
+      const m = view.meeting
+      const pageUrl = `${request.protocol}://${request.host}${meetingPaths.meeting(m.id)}`
+      const body = meetingCalendar(
+        {
+          id: m.id,
+          title: m.title,
+          startsAt: m.starts_at,
+          endsAt: m.ends_at,
+          place: m.place,
+          videoUrl: m.video_url,
+          organiserName: m.organiser_name,
+          chairName: m.chair_name,
+          status: m.status,
+          cancelReason: m.cancel_reason,
+          agenda: view.agenda,
+          sequence: view.history.filter((h) => h.action === 'edited' || h.action === 'cancelled').length,
+          updatedAt: m.updated_at,
+        },
+        pageUrl,
+        request.hostname,
+        new Date(),
+      )
+      return reply
+        .header('content-type', 'text/calendar; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="cuoc-hop.ics"')
+        .header('cache-control', 'private, no-store')
+        .send(body)
+    })
 
     /** A history entry's changes as one line: "Bắt đầu: 08:00 30/11/2026 → 14:00 01/12/2026; Mời thêm: …". */
     function changeText(details: Record<string, unknown>, ctx: PageContext) {

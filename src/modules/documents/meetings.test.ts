@@ -313,6 +313,69 @@ describe('meeting pages', () => {
     expect((await outsider.get(`/admin/documents/meetings/${meetingId}`)).statusCode).toBe(404)
   })
 
+  it('gives attendees the meeting as a calendar file that updates their calendar, and nobody else', async () => {
+    const title = 'Họp rà soát hồ sơ, thủ tục; đánh giá chỉ số chuyển đổi số của các xã, phường năm 2026'
+    const created = await api('lanhdao.sokhcn', 'POST', '/meetings', meeting({ title }))
+    expect(created.statusCode, created.body).toBe(201)
+    const id = created.json().id as string
+    const visitor = new Visitor(t.app)
+    await visitor.login('lanhdao.thucphan')
+    const page = html(await visitor.get(`/admin/documents/meetings/${id}`))
+    const href = page.querySelector('#calendar')!.getAttribute('href')!
+    expect(page.querySelector('#calendar')!.text).toBe('Thêm vào lịch của tôi (tệp .ics)')
+
+    const download = async () => {
+      const response = await visitor.get(href)
+      expect(response.statusCode).toBe(200)
+      expect(response.headers['content-type']).toBe('text/calendar; charset=utf-8')
+      const raw = response.body
+      // Lines end in CRLF and none is longer than 75 octets, Vietnamese letters counted in bytes.
+      expect(raw.endsWith('\r\n')).toBe(true)
+      expect(raw.split('\r\n').every((line) => Buffer.byteLength(line, 'utf8') <= 75)).toBe(true)
+      const unfolded = raw.replace(/\r\n /g, '').split('\r\n')
+      return (name: string) => unfolded.find((line) => line.startsWith(`${name}:`))?.slice(name.length + 1)
+    }
+    let field = await download()
+    expect(field('UID')).toBe(`meeting-${id}@localhost`)
+    expect(field('DTSTART')).toBe('20261130T010000Z')
+    expect(field('DTEND')).toBe('20261130T040000Z')
+    expect(field('SUMMARY')).toBe(
+      'Họp rà soát hồ sơ\\, thủ tục\\; đánh giá chỉ số chuyển đổi số của các xã\\, phường năm 2026',
+    )
+    expect(field('LOCATION')).toBe('Phòng họp tầng 2\\, Sở Khoa học và Công nghệ')
+    expect(field('DESCRIPTION')).toContain(
+      '\\n1. Báo cáo kết quả năm 2026 — Phòng Chuyển đổi số\\n2. Thảo luận kế hoạch năm 2027',
+    )
+    expect(field('DESCRIPTION')).toContain('Họp trực tuyến: https://hop.caobang.gov.vn/phong-khcn')
+    expect(field('SEQUENCE')).toBe('0')
+    expect(field('STATUS')).toBe('CONFIRMED')
+
+    // Moved, then cancelled: the same event, a higher sequence, so the calendar updates it.
+    const moved = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/meetings/${id}`,
+      headers: as('lanhdao.sokhcn'),
+      payload: { startsAt: '2026-12-01T14:00', endsAt: '2026-12-01T16:30' },
+    })
+    expect(moved.statusCode, moved.body).toBe(200)
+    field = await download()
+    expect([field('UID'), field('DTSTART'), field('DTEND'), field('SEQUENCE')]).toEqual([
+      `meeting-${id}@localhost`,
+      '20261201T070000Z',
+      '20261201T093000Z',
+      '1',
+    ])
+    await api('lanhdao.sokhcn', 'POST', `/meetings/${id}/cancel`, { note: 'Lãnh đạo đi công tác' })
+    field = await download()
+    expect([field('STATUS'), field('SEQUENCE')]).toEqual(['CANCELLED', '2'])
+    expect(field('DESCRIPTION')).toContain('Đã hủy: Lãnh đạo đi công tác')
+
+    const outsider = new Visitor(t.app)
+    await outsider.login('chuyenvien.thucphan')
+    expect((await outsider.get(href)).statusCode).toBe(404)
+    expect((await new Visitor(t.app).get(href)).statusCode).toBe(303)
+  })
+
   it('convenes through the form, keeping values and naming problems', async () => {
     const visitor = new Visitor(t.app)
     await visitor.login('lanhdao.sokhcn')
