@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, errorSummary, html, multipartBody, Visitor, type TestApp } from '../../../test/app.js'
 import { documentsFixture, OFFICIALS } from '../../../test/documents.js'
 import { samplePdf } from '../../../test/files.js'
+import { SmsGateway } from '../../../test/sms-gateway.js'
 
-// Editing a convened meeting, and the e-mails its attendees receive (through the notifications module and the
-// job queue, to a real SMTP server on loopback).
+// Editing a convened meeting, and the e-mails and SMS its attendees receive (through the notifications module and
+// the job queue, to a real SMTP server and a brandname SMS gateway stand-in on loopback).
 
 const PUBLIC_URL = 'https://qlvb.caobang.gov.vn'
 const poll = { timeout: 20_000, interval: 50 }
@@ -71,25 +72,37 @@ class MailServer {
 // Friday 27/11/2026 09:00 in Cao Bằng; the meeting is on Monday 30/11 from 08:00 to 11:00.
 let now = new Date('2026-11-27T02:00:00Z')
 const mail = new MailServer()
+const SMS_TOKEN = 'cb-test-sms-token'
+const sms = new SmsGateway(SMS_TOKEN)
+/** The clerk of the Sở has a mobile number on her account: meeting notices reach her by SMS too. */
+const CLERK_MOBILE = '84987654321'
 let t: TestApp
 const { users, units, as, api, signIn, registerIncoming } = documentsFixture(() => t)
 let meetingId = ''
 const TITLE = 'Họp triển khai kế hoạch chuyển đổi số năm 2027'
 
 beforeAll(async () => {
-  const smtpPort = await mail.start()
+  const [smtpPort, smsPort] = [await mail.start(), await sms.start()]
   t = await createTestApp({
     clock: () => now,
-    env: { PUBLIC_URL, SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, NOTIFICATION_RETRY_MS: '50' },
+    env: {
+      PUBLIC_URL,
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      SMS_GATEWAY_URL: `http://127.0.0.1:${smsPort}/api/sms/send`,
+      SMS_GATEWAY_TOKEN: SMS_TOKEN,
+      NOTIFICATION_RETRY_MS: '50',
+    },
   })
   for (const [username, email] of Object.entries(EMAIL))
     await sql`update users set email = ${email} where username = ${username}`.execute(t.database.db)
+  await sql`update users set phone = '0987654321' where username = 'vanthu.sokhcn'`.execute(t.database.db)
   await signIn(OFFICIALS)
   await t.app.jobs.start()
 })
 afterAll(async () => {
   await t?.close()
   await new Promise<void>((resolve) => mail.server.close(() => resolve()))
+  await sms.close()
 })
 
 /** Every meeting notice read by the notifications consumer and every message job finished. */
@@ -112,9 +125,8 @@ async function settled() {
 async function messagesTo(id: string, username: string) {
   const result = await sql<{ template: string; status: string; subject: string; body: string }>`
     select template, status, subject, body from notifications
-    where meeting_id = ${id} and user_id = ${users[username]!} order by created_at, event_seq`.execute(
-    t.database.db,
-  )
+    where meeting_id = ${id} and user_id = ${users[username]!} and channel = 'email'
+    order by created_at, event_seq`.execute(t.database.db)
   return result.rows
 }
 
@@ -305,13 +317,13 @@ describe('editing a convened meeting', () => {
     expect(invitation!.body).toContain('Kính gửi đồng chí Hà Thị Nga,')
     expect(invitation!.body).toContain('Thời gian: 14:00 đến 16:30 ngày 01/12/2026')
     expect(invitation!.body).toContain('Tài liệu họp:\n- Dự thảo báo cáo tổng kết')
-    // The urgent document is neither numbered nor summarised in any e-mail.
-    const all = await sql<{ body: string; subject: string }>`
+    // The urgent document is neither numbered nor summarised in any e-mail or SMS.
+    const all = await sql<{ body: string; subject: string | null }>`
       select body, subject from notifications where meeting_id = ${meetingId}`.execute(t.database.db)
     for (const row of all.rows) {
       expect(row.body).not.toContain('4471')
-      expect(row.body).not.toContain('Nà Lắc')
-      expect(row.subject).not.toContain('Nà Lắc')
+      expect(row.body).not.toMatch(/Nà Lắc|Na Lac/)
+      expect(row.subject ?? '').not.toContain('Nà Lắc')
     }
     expect((await meetingView(meetingId, 'chuyenvien.thucphan')).meeting.id).toBe(meetingId)
   })
@@ -585,6 +597,17 @@ describe('cancelling and closing', () => {
       expect(messages[1]!.body).toContain('dự kiến vào 08:00 ngày 03/12/2026 tại Phòng họp số 1')
       expect(mail.subjects(username)).toContain('Hủy cuộc họp: Họp giao ban tháng 12')
     }
+    // The clerk also has a mobile number: what, when and where, without diacritics, one SMS each.
+    expect(sms.received.filter((m) => m.to === CLERK_MOBILE && m.text.includes('giao ban'))).toEqual([
+      {
+        to: CLERK_MOBILE,
+        text: 'QLVB Cao Bang: moi dong chi du hop "Hop giao ban thang 12" vao 08:00 ngay 03/12/2026 tai Phong hop so 1.',
+      },
+      {
+        to: CLERK_MOBILE,
+        text: 'QLVB Cao Bang: HUY cuoc hop "Hop giao ban thang 12" vao 08:00 ngay 03/12/2026. Ly do: Lanh dao So di cong tac tai Ha Noi',
+      },
+    ])
     const refused = await patch('lanhdao.sokhcn', id, { place: 'Phòng họp số 2' })
     expect(refused.statusCode).toBe(409)
     expect(refused.json().error.message).toBe('Cuộc họp đã hủy; không sửa được nữa.')

@@ -420,8 +420,33 @@ describe('meeting notices to officials', () => {
     expect(bare.text).not.toContain('Tài liệu họp')
     expect(bare.text).not.toContain('Họp trực tuyến')
     expect(bare.text).not.toContain('{')
-    // E-mail only: a meeting notice has no SMS.
-    expect(renderSms(Template.meetingInvitation, { meetingTitle: 'Họp' })).toBeNull()
+  })
+
+  it('says what, when and where in one SMS of 160 characters, without diacritics', () => {
+    const vars = (kind: Kind, extra: Partial<Payload> = {}) => {
+      const message = meetingNoticeMessage(
+        notice(kind, extra),
+        'Bế Thị Hạnh',
+        'Sở Khoa học và Công nghệ',
+        links,
+      )
+      return renderSms(message.template, message.vars)!.text
+    }
+    expect(vars('invitation')).toBe(
+      'QLVB Cao Bang: moi dong chi du hop "Hop trien khai ke hoach chuyen doi so nam 2027" vao 14:00 den 16:30 ngay 01/12/2026 tai Phong hop tang 2.',
+    )
+    expect(vars('change', { place: 'Hội trường UBND tỉnh' })).toBe(
+      'QLVB Cao Bang: cuoc hop "Hop trien khai ke hoach chuyen doi so nam 2027" co thay doi, nay vao 14:00 den 16:30 ngay 01/12/2026 tai Hoi truong UBND tinh.',
+    )
+    expect(vars('cancellation', { reason: 'Lãnh đạo đi công tác' })).toBe(
+      'QLVB Cao Bang: HUY cuoc hop "Hop trien khai ke hoach chuyen doi so nam 2027" vao 14:00 den 16:30 ngay 01/12/2026. Ly do: Lanh dao di cong tac',
+    )
+    // A long title is shortened so that the message stays one SMS.
+    const withdrawn = vars('withdrawn')
+    expect(withdrawn).toBe(
+      'QLVB Cao Bang: dong chi khong con trong danh sach moi hop "Hop trien khai ke hoach ch..." vao 14:00 den 16:30 ngay 01/12/2026; giay moi truoc khong con gia tri.',
+    )
+    expect(withdrawn.length).toBeLessThanOrEqual(160)
   })
 
   it('lists each change old → new, and asks again for answers only when the time moved', () => {

@@ -255,7 +255,8 @@ export const templates = {
     ],
     smsElastic: 'assigneeName',
   },
-  // Meeting notices go by e-mail only: an SMS could not carry the agenda or the changes.
+  // Meeting notices: the e-mail carries the agenda, the documents, the changes and the link; the SMS only what,
+  // when and where, for an official away from their desk (a link to the meeting would not fit in 160 characters).
   meeting_invitation: {
     version: 1,
     greeting: OFFICIAL_GREETING,
@@ -269,7 +270,8 @@ export const templates = {
       'Tài liệu họp:\n{meetingDocuments}',
       'Xem tài liệu họp và xác nhận tham dự (sau khi đăng nhập): {meetingUrl}',
     ],
-    sms: [],
+    sms: ['QLVB Cao Bằng: mời đồng chí dự họp "{meetingTitle}" vào {meetingTime} tại {place}.'],
+    smsElastic: 'meetingTitle',
   },
   meeting_changed: {
     version: 1,
@@ -285,7 +287,8 @@ export const templates = {
       '{reconfirm}',
       'Xem chi tiết cuộc họp (sau khi đăng nhập): {meetingUrl}',
     ],
-    sms: [],
+    sms: ['QLVB Cao Bằng: cuộc họp "{meetingTitle}" có thay đổi, nay vào {meetingTime} tại {place}.'],
+    smsElastic: 'meetingTitle',
   },
   meeting_cancelled: {
     version: 1,
@@ -297,7 +300,11 @@ export const templates = {
       'Lý do: {reason}',
       'Xem cuộc họp (sau khi đăng nhập): {meetingUrl}',
     ],
-    sms: [],
+    sms: [
+      'QLVB Cao Bằng: HỦY cuộc họp "{meetingTitle}" vào {meetingTime}. Lý do: {reason}',
+      'QLVB Cao Bằng: HỦY cuộc họp "{meetingTitle}" vào {meetingTime}.',
+    ],
+    smsElastic: 'meetingTitle',
   },
   meeting_withdrawn: {
     version: 1,
@@ -308,7 +315,10 @@ export const templates = {
       'Người tổ chức đã rút tên đồng chí khỏi danh sách mời dự cuộc họp "{meetingTitle}" của {unitName} vào {meetingTime} tại {place}. Đồng chí không cần tham dự cuộc họp này; giấy mời trước đây không còn giá trị.',
       'Ghi chú của người tổ chức: {reason}',
     ],
-    sms: [],
+    sms: [
+      'QLVB Cao Bằng: đồng chí không còn trong danh sách mời họp "{meetingTitle}" vào {meetingTime}; giấy mời trước không còn giá trị.',
+    ],
+    smsElastic: 'meetingTitle',
   },
 } as const satisfies Record<Template, MessageTemplate>
 

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,6 +13,7 @@ import { loadConfig } from '../../platform/config.js'
 import { emitEvent } from '../../platform/events/outbox.js'
 import { seed } from '../../seed.js'
 import { formatVietnamTime } from './notification-plan.js'
+import { SmsGateway } from '../../../test/sms-gateway.js'
 
 // 1.004873 (xác nhận tình trạng hôn nhân): 15,000 đồng before intake, handled by the ward of Thục Phán.
 const PROCEDURE = '1.004873'
@@ -136,47 +136,8 @@ class MailServer {
   }
 }
 
-/** A real HTTP server standing in for a brandname SMS gateway: bearer token, JSON {to, text}. */
-class SmsGateway {
-  readonly received: { to: string; text: string }[] = []
-  readonly refused: { to: string; text: string }[] = []
-  down = false
-  private server: Server | undefined
-
-  async start(): Promise<number> {
-    this.server = createServer((req, res) => {
-      let body = ''
-      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')))
-      req.on('end', () => {
-        if (req.method !== 'POST' || req.headers.authorization !== `Bearer ${SMS_TOKEN}`) {
-          res.writeHead(401).end()
-          return
-        }
-        const message = JSON.parse(body) as { to: string; text: string }
-        if (this.down) {
-          this.refused.push(message)
-          res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"Hệ thống đang bảo trì"}')
-          return
-        }
-        this.received.push(message)
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"accepted"}')
-      })
-    })
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve))
-    return (this.server.address() as AddressInfo).port
-  }
-
-  about(code: string): { to: string; text: string }[] {
-    return this.received.filter((m) => m.text.includes(code))
-  }
-
-  close() {
-    return new Promise((resolve) => this.server?.close(resolve) ?? resolve(undefined))
-  }
-}
-
 const mail = new MailServer()
-const sms = new SmsGateway()
+const sms = new SmsGateway(SMS_TOKEN)
 const logs: { level: number; msg: string; notification?: { dossierCode?: string; channel?: string } }[] = []
 // Deadlines from a fixed Friday 09:00 in Cao Bằng, with time still moving so rows keep their order.
 const startedAt = Date.now()

@@ -213,8 +213,8 @@ export function createNotificationsService(deps: NotificationsDeps) {
   }
 
   /**
-   * The consumer of meeting notices: each official named in the event gets it by e-mail at the address on
-   * their account (officials no longer active are left out; meeting notices have no SMS). Re-delivery adds
+   * The consumer of meeting notices: each official named in the event gets it by e-mail and SMS at the
+   * addresses on their account (officials no longer active are left out). Re-delivery adds
    * nothing: the row's unique key is the event, channel and address.
    */
   async function consumeMeetingNotice(event: MeetingNoticeEvent): Promise<void> {
