@@ -616,6 +616,11 @@ describe('cancelling and closing', () => {
     expect(html(await visitor.get(`/admin/documents/meetings/${id}`)).text).toContain(
       'Lãnh đạo Sở đi công tác tại Hà Nội',
     )
+    // Its calendar file names the public address (PUBLIC_URL), not the host the request came through.
+    const ics = (await visitor.get(`/admin/documents/meetings/${id}/calendar.ics`)).body.replace(/\r\n /g, '')
+    expect(ics).toContain(`\r\nUID:meeting-${id}@qlvb.caobang.gov.vn\r\n`)
+    expect(ics).toContain(`\r\nURL:${PUBLIC_URL}/admin/documents/meetings/${id}\r\n`)
+    expect(ics).toContain('\r\nSTATUS:CANCELLED\r\n')
   })
 
   it('refuses to edit a meeting once its minutes are recorded', async () => {

@@ -168,7 +168,10 @@ function MeetingFields(props: {
   )
 }
 
-export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Config, 'secretKey'>) {
+export function meetingsRoutes(
+  meetings: MeetingsService,
+  { secretKey, publicUrl }: Pick<Config, 'secretKey' | 'publicUrl'>,
+) {
   return async function routes(app: FastifyInstance) {
     const texts = (ctx: PageContext) => ({
       t: translator(meetingMessages, ctx.lang),
@@ -583,7 +586,9 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
       const actor = requireOfficial(request)
       const view = await meetings.get(actor, (request.params as Params).id)
       const m = view.meeting
-      const pageUrl = `${request.protocol}://${request.host}${meetingPaths.meeting(m.id)}`
+      // The public address when configured: behind a proxy the request's own host may be an internal one.
+      const base = publicUrl?.replace(/\/+$/, '') ?? `${request.protocol}://${request.host}`
+      const pageUrl = `${base}${meetingPaths.meeting(m.id)}`
       const body = meetingCalendar(
         {
           id: m.id,
@@ -601,7 +606,7 @@ export function meetingsRoutes(meetings: MeetingsService, { secretKey }: Pick<Co
           updatedAt: m.updated_at,
         },
         pageUrl,
-        request.hostname,
+        new URL(base).hostname,
         new Date(),
       )
       return reply
