@@ -12,6 +12,7 @@ import {
 } from '../../../test/app.js'
 import { samplePdf } from '../../../test/files.js'
 import { startReceiver, systemClient } from '../../../test/lgsp.js'
+import { timerScanned } from '../../../test/settle.js'
 import { verifyWebhookSignature } from '../pubsub/index.js'
 import {
   buildEnvelope,
@@ -562,20 +563,6 @@ async function exchangeSettled() {
     .toBe(0)
 }
 
-/** The retry timer has run a whole scan that started after this call. */
-async function retryScanned() {
-  const { rows } = await sql<{ t0: Date }>`select now() as t0`.execute(t.database.db)
-  const t0 = rows[0]!.t0
-  await expect
-    .poll(async () => {
-      const result = await sql<{ done: boolean }>`
-        select last_started_at > ${t0} and last_finished_at >= last_started_at as done
-        from job_timers where name = 'documents.exchange-retry'`.execute(t.database.db)
-      return result.rows[0]?.done
-    }, poll)
-    .toBe(true)
-}
-
 const LANGSON = '000.00.00.H36'
 const TUYENQUANG = '000.00.00.H60'
 
@@ -609,7 +596,7 @@ describe('status messages owed to a sender that had no subscription', () => {
 
     // Nobody of Lạng Sơn listens yet: the jobs find it unreachable, the timer passes it by.
     await exchangeSettled()
-    await retryScanned()
+    await timerScanned(t, 'documents.exchange-retry', poll)
     expect((await messages()).map((m) => [m.statusCode, m.toOrganId, m.sentAt])).toEqual([
       ['01', LANGSON, null],
       ['03', LANGSON, null],
@@ -641,9 +628,9 @@ describe('status messages owed to a sender that had no subscription', () => {
       await expect.poll(async () => (await messages()).every((m) => m.sentAt !== null), poll).toBe(true)
 
       // Later scans find nothing owed: nothing goes twice.
-      await retryScanned()
+      await timerScanned(t, 'documents.exchange-retry', poll)
       await exchangeSettled()
-      await retryScanned()
+      await timerScanned(t, 'documents.exchange-retry', poll)
       expect(receiver.received).toHaveLength(3)
     } finally {
       await receiver.close()

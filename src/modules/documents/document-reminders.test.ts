@@ -4,6 +4,7 @@ import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, html, Visitor, type TestApp } from '../../../test/app.js'
 import { documentsFixture } from '../../../test/documents.js'
+import { notificationsSettled, timerScanned } from '../../../test/settle.js'
 import { shippedCalendar } from '../../platform/calendar/index.js'
 import { loadConfig } from '../../platform/config.js'
 import { officialsDirectory } from '../identity/index.js'
@@ -137,37 +138,9 @@ async function messages(documentId: string) {
   return result.rows
 }
 
-/** Every reminder event read by the notifications consumer and every message job finished. */
-async function settled() {
-  await expect
-    .poll(async () => {
-      const result = await sql<{ live: number; unread: number }>`
-        select
-          (select count(*)::int from jobs where queue = 'notifications.send'
-            and state in ('queued', 'running', 'failed')) as live,
-          (select count(*)::int from outbox where topic = 'document.reminder_due' and (seq is null
-            or seq > coalesce((select last_seq from outbox_cursors where consumer = 'notifications.documents'), 0)))
-            as unread`.execute(t.database.db)
-      return result.rows[0]
-    }, poll)
-    .toEqual({ live: 0, unread: 0 })
-}
+const settled = () => notificationsSettled(t, 'document.reminder_due', 'notifications.documents', poll)
 
 const sorted = (...values: string[]) => [...values].sort()
-
-/** The app's timer has run a whole scan that started after this call (so with the clock as it is now). */
-async function timerScanned() {
-  const { rows } = await sql<{ t0: Date }>`select now() as t0`.execute(t.database.db)
-  const t0 = rows[0]!.t0
-  await expect
-    .poll(async () => {
-      const result = await sql<{ done: boolean }>`
-        select last_started_at > ${t0} and last_finished_at >= last_started_at as done
-        from job_timers where name = 'documents.reminders'`.execute(t.database.db)
-      return result.rows[0]?.done
-    }, poll)
-    .toBe(true)
-}
 
 async function countReminders(): Promise<number> {
   const result = await sql<{ n: number }>`select count(*)::int as n from document_reminders`.execute(
@@ -246,7 +219,7 @@ describe('deadline reminders of document assignments', () => {
     expect(await workerA.scan()).toEqual({ dueSoon: 0, overdue: 0 })
     now = at('2026-11-25T16:00:00')
     expect(await workerA.scan()).toEqual({ dueSoon: 0, overdue: 0 })
-    await timerScanned()
+    await timerScanned(t, 'documents.reminders', poll)
     expect(await countReminders()).toBe(0)
   })
 
@@ -254,7 +227,7 @@ describe('deadline reminders of document assignments', () => {
     now = at('2026-11-25T17:00:00')
     // Two workers twice each, and the app's timer, at the same time.
     const runs = await Promise.all([workerA.scan(), workerB.scan(), workerA.scan(), workerB.scan()])
-    await timerScanned()
+    await timerScanned(t, 'documents.reminders', poll)
     expect(runs.reduce((sum, r) => sum + r.dueSoon, 0)).toBeLessThanOrEqual(5)
     expect(runs.every((r) => r.overdue === 0)).toBe(true)
     expect(await countReminders()).toBe(5)
@@ -344,7 +317,7 @@ describe('deadline reminders of document assignments', () => {
     const first = await workerA.scan()
     expect(first.dueSoon).toBe(0)
     expect(first.overdue).toBeLessThanOrEqual(4)
-    await timerScanned()
+    await timerScanned(t, 'documents.reminders', poll)
     expect(await countReminders()).toBe(5 + 4)
     expect(await Promise.all([workerA.scan(), workerB.scan()])).toEqual([
       { dueSoon: 0, overdue: 0 },
@@ -395,7 +368,7 @@ describe('deadline reminders of document assignments', () => {
     // From Friday morning, one working day ends on Monday 30/11 at 17:00.
     const due = await assign(document, { kind: 'user', id: ids['chuyenvien.sokhcn']! }, 1)
     expect(due.dueAt).toBe('2026-11-30T10:00:00.000Z')
-    await timerScanned()
+    await timerScanned(t, 'documents.reminders', poll)
     expect(await reminders(document)).toEqual([])
     now = at('2026-11-27T17:00:00')
     await expect.poll(async () => (await reminders(document)).map((r) => r.kind), poll).toEqual(['due_soon'])

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestApp, errorSummary, html, multipartBody, Visitor, type TestApp } from '../../../test/app.js'
 import { documentsFixture, OFFICIALS } from '../../../test/documents.js'
 import { samplePdf } from '../../../test/files.js'
+import { notificationsSettled } from '../../../test/settle.js'
 import { SmsGateway } from '../../../test/sms-gateway.js'
 
 // Editing a convened meeting, and the e-mails and SMS its attendees receive (through the notifications module and
@@ -105,23 +106,9 @@ afterAll(async () => {
   await sms.close()
 })
 
-/** Every meeting notice read by the notifications consumer and every message job finished. */
-async function settled() {
-  await expect
-    .poll(async () => {
-      const result = await sql<{ live: number; unread: number }>`
-        select
-          (select count(*)::int from jobs where queue = 'notifications.send'
-            and state in ('queued', 'running', 'failed')) as live,
-          (select count(*)::int from outbox where topic = 'meeting.notice' and (seq is null
-            or seq > coalesce((select last_seq from outbox_cursors where consumer = 'notifications.meetings'), 0)))
-            as unread`.execute(t.database.db)
-      return result.rows[0]
-    }, poll)
-    .toEqual({ live: 0, unread: 0 })
-}
-
 /** The e-mails written about a meeting to one person, oldest first, as the notifications table keeps them. */
+const settled = () => notificationsSettled(t, 'meeting.notice', 'notifications.meetings', poll)
+
 async function messagesTo(id: string, username: string) {
   const result = await sql<{ template: string; status: string; subject: string; body: string }>`
     select template, status, subject, body from notifications
